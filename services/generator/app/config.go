@@ -1,0 +1,43 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/logging"
+)
+
+// Config is the generator's environment.
+type Config struct {
+	Log           logging.Config
+	Data          datadir.Config
+	Rate          float64 `env:"GENERATOR_RATE" envDefault:"1000" help:"events per second; 0 writes as fast as possible"`
+	RowsPerFile   int     `env:"GENERATOR_ROWS_PER_FILE" envDefault:"100" help:"rows in each file"`
+	Files         int     `env:"GENERATOR_FILES" envDefault:"0" help:"files to write, then exit; 0 runs until stopped"`
+	Seed          uint64  `env:"GENERATOR_SEED" envDefault:"0" help:"random seed of the content; 0 picks one (and logs it)"`
+	PurchaseRatio float64 `env:"GENERATOR_PURCHASE_RATIO" envDefault:"0.3" help:"share of purchases among events"`
+	Products      int     `env:"GENERATOR_PRODUCTS" envDefault:"1000" help:"distinct products"`
+	Users         int     `env:"GENERATOR_USERS" envDefault:"5000" help:"distinct users"`
+}
+
+// Validate refuses settings that cannot produce a valid file.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("GENERATOR_RATE is %g, want 0 or more", c.Rate))
+	}
+	if c.RowsPerFile < 1 {
+		errs = append(errs, fmt.Errorf("GENERATOR_ROWS_PER_FILE is %d, want at least 1", c.RowsPerFile))
+	}
+	if c.Files < 0 {
+		errs = append(errs, fmt.Errorf("GENERATOR_FILES is %d, want 0 or more", c.Files))
+	}
+	if c.PurchaseRatio < 0 || c.PurchaseRatio > 1 {
+		errs = append(errs, fmt.Errorf("GENERATOR_PURCHASE_RATIO is %g, want 0 to 1", c.PurchaseRatio))
+	}
+	if c.Products < 1 || c.Users < 1 {
+		errs = append(errs, errors.New("GENERATOR_PRODUCTS and GENERATOR_USERS must be at least 1"))
+	}
+	return errors.Join(errs...)
+}

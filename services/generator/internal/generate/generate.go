@@ -1,0 +1,134 @@
+// Package generate drives the generator: it asks for events at a steady
+// rate and lands them as CSV files with names that never repeat.
+package generate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/tributary-dev/tributary/shared/contract"
+)
+
+// Lander lands a file atomically; see package landing.
+type Lander interface {
+	Land(ctx context.Context, name string, write func(io.Writer) error) error
+}
+
+// Source yields events; see package synth.
+type Source interface {
+	Next() contract.Event
+}
+
+// Config paces the output.
+type Config struct {
+	Rate        float64 // events per second; 0 means as fast as possible
+	RowsPerFile int
+	Files       int // files to write before stopping; 0 means forever
+}
+
+// Summary tells what a run wrote.
+type Summary struct {
+	Files int
+	Rows  int
+	Took  time.Duration
+}
+
+// Generator writes event files.
+type Generator struct {
+	cfg      Config
+	source   Source
+	lander   Lander
+	log      *slog.Logger
+	now      func() time.Time
+	instance string
+	onFile   func(written int)
+}
+
+// New returns a Generator. Its instance tag, random per process, keeps file
+// names unique across restarts and across generators sharing a directory.
+func New(cfg Config, source Source, lander Lander, log *slog.Logger, now func() time.Time) *Generator {
+	tag := make([]byte, 4)
+	_, _ = rand.Read(tag)
+	return &Generator{cfg: cfg, source: source, lander: lander, log: log, now: now, instance: hex.EncodeToString(tag), onFile: func(int) {}}
+}
+
+// OnFile registers a callback run after each landed file (progress display).
+func (g *Generator) OnFile(f func(written int)) { g.onFile = f }
+
+// Run writes files until Files are written or ctx ends. Stopping never
+// leaves a partial file in the input directory.
+func (g *Generator) Run(ctx context.Context) (Summary, error) {
+	start := g.now()
+	var sum Summary
+	var interval time.Duration
+	if g.cfg.Rate > 0 {
+		interval = time.Duration(float64(g.cfg.RowsPerFile) / g.cfg.Rate * float64(time.Second))
+	}
+	next := start
+	record := make([]string, contract.NumColumns)
+	for g.cfg.Files == 0 || sum.Files < g.cfg.Files {
+		if err := sleepUntil(ctx, next, g.now); err != nil {
+			break
+		}
+		name := g.fileName(sum.Files + 1)
+		err := g.lander.Land(ctx, name, func(w io.Writer) error { return g.writeRows(w, record) })
+		if errors.Is(err, context.Canceled) {
+			break
+		}
+		if err != nil {
+			sum.Took = g.now().Sub(start)
+			return sum, fmt.Errorf("generate file %d: %w", sum.Files+1, err)
+		}
+		sum.Files++
+		sum.Rows += g.cfg.RowsPerFile
+		g.onFile(sum.Files)
+		g.log.Debug("file landed", "file", name, "rows", g.cfg.RowsPerFile)
+		next = next.Add(interval)
+		if now := g.now(); now.Sub(next) > time.Second {
+			next = now // fell behind (a slow disk): do not burst to catch up
+		}
+	}
+	sum.Took = g.now().Sub(start)
+	return sum, nil
+}
+
+func (g *Generator) fileName(seq int) string {
+	return fmt.Sprintf("events-%s-%s-%06d.csv", g.now().UTC().Format("20060102T150405.000Z"), g.instance, seq)
+}
+
+func (g *Generator) writeRows(w io.Writer, record []string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(contract.Columns); err != nil {
+		return err
+	}
+	for range g.cfg.RowsPerFile {
+		copy(record, g.source.Next().Fields())
+		if err := cw.Write(record); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func sleepUntil(ctx context.Context, t time.Time, now func() time.Time) error {
+	d := t.Sub(now())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

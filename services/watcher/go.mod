@@ -1,0 +1,3 @@
+module github.com/tributary-dev/tributary/services/watcher
+
+go 1.26.4

@@ -1,0 +1,166 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Header names of ingest messages. File names travel percent-encoded: a
+// name may hold newlines or bytes that must never reach a header line raw.
+const (
+	HeaderFileID    = "Tributary-File-Id"
+	HeaderFileName  = "Tributary-File-Name"
+	HeaderPart      = "Tributary-Part" // "index/count", 1-based
+	HeaderFirstLine = "Tributary-First-Line"
+	HeaderRows      = "Tributary-Rows"
+	HeaderLandedAt  = "Tributary-Landed-At"
+	HeaderReason    = "Tributary-Reason"
+	HeaderSize      = "Tributary-File-Size"
+)
+
+// Part describes one message of a landed file: the whole file, or one of the
+// row-aligned pieces a large file is split into.
+type Part struct {
+	FileID    string    // hex SHA-256 of the whole file: the identity of its content
+	FileName  string    // base name as it landed, for people; never trusted as a path
+	Index     int       // 1-based
+	Count     int       // number of parts of the file
+	FirstLine int       // file line of the body's first byte (the header is line 1)
+	Rows      int       // rows in the body, as counted by the watcher
+	Size      int64     // size of the whole file in bytes
+	LandedAt  time.Time // when the file was renamed into the input directory
+}
+
+// MsgID is the Nats-Msg-Id: derived from content, so the same file landed
+// twice, under any name, is one message inside the duplicate window.
+func (p Part) MsgID() string { return p.FileID + "." + strconv.Itoa(p.Index) }
+
+// Header encodes the part's metadata.
+func (p Part) Header() nats.Header {
+	h := nats.Header{}
+	h.Set(nats.MsgIdHdr, p.MsgID())
+	h.Set(HeaderFileID, p.FileID)
+	h.Set(HeaderFileName, EncodeName(p.FileName))
+	h.Set(HeaderPart, strconv.Itoa(p.Index)+"/"+strconv.Itoa(p.Count))
+	h.Set(HeaderFirstLine, strconv.Itoa(p.FirstLine))
+	h.Set(HeaderRows, strconv.Itoa(p.Rows))
+	h.Set(HeaderSize, strconv.FormatInt(p.Size, 10))
+	h.Set(HeaderLandedAt, p.LandedAt.UTC().Format(time.RFC3339Nano))
+	return h
+}
+
+// ParsePart decodes a part's metadata; the error names the bad header.
+func ParsePart(h nats.Header) (Part, error) {
+	var (
+		p    Part
+		errs []error
+		err  error
+	)
+	p.FileID = h.Get(HeaderFileID)
+	if !validFileID(p.FileID) {
+		errs = append(errs, fmt.Errorf("header %s %q is not a hex SHA-256", HeaderFileID, p.FileID))
+	}
+	p.FileName = DecodeName(h.Get(HeaderFileName))
+	index, count, ok := strings.Cut(h.Get(HeaderPart), "/")
+	p.Index, err = strconv.Atoi(index)
+	if err == nil {
+		p.Count, err = strconv.Atoi(count)
+	}
+	if !ok || err != nil || p.Index < 1 || p.Index > p.Count {
+		errs = append(errs, fmt.Errorf("header %s %q is not index/count", HeaderPart, h.Get(HeaderPart)))
+	}
+	if p.FirstLine, err = strconv.Atoi(h.Get(HeaderFirstLine)); err != nil || p.FirstLine < 1 {
+		errs = append(errs, fmt.Errorf("header %s %q is not a line number", HeaderFirstLine, h.Get(HeaderFirstLine)))
+	}
+	if p.Rows, err = strconv.Atoi(h.Get(HeaderRows)); err != nil || p.Rows < 0 {
+		errs = append(errs, fmt.Errorf("header %s %q is not a row count", HeaderRows, h.Get(HeaderRows)))
+	}
+	if p.Size, err = strconv.ParseInt(h.Get(HeaderSize), 10, 64); err != nil || p.Size < 0 {
+		errs = append(errs, fmt.Errorf("header %s %q is not a size", HeaderSize, h.Get(HeaderSize)))
+	}
+	if p.LandedAt, err = time.Parse(time.RFC3339Nano, h.Get(HeaderLandedAt)); err != nil {
+		errs = append(errs, fmt.Errorf("header %s %q is not a time", HeaderLandedAt, h.Get(HeaderLandedAt)))
+	}
+	return p, errors.Join(errs...)
+}
+
+// Rejection is the notice that a whole file was refused by the watcher
+// (unreadable as the contract, too large, not a regular file...).
+type Rejection struct {
+	FileID   string // empty when the content was never read (a FIFO, a symlink)
+	FileName string
+	Reason   string
+	Size     int64
+	LandedAt time.Time
+}
+
+// MsgID identifies the notice: by content when it was read, otherwise by
+// name and landing time.
+func (r Rejection) MsgID() string {
+	if r.FileID != "" {
+		return "rejected." + r.FileID
+	}
+	return "rejected." + url.PathEscape(r.FileName) + "@" + strconv.FormatInt(r.LandedAt.UnixNano(), 10)
+}
+
+// Header encodes the notice.
+func (r Rejection) Header() nats.Header {
+	h := nats.Header{}
+	h.Set(nats.MsgIdHdr, r.MsgID())
+	h.Set(HeaderFileID, r.FileID)
+	h.Set(HeaderFileName, EncodeName(r.FileName))
+	h.Set(HeaderReason, url.PathEscape(r.Reason))
+	h.Set(HeaderSize, strconv.FormatInt(r.Size, 10))
+	h.Set(HeaderLandedAt, r.LandedAt.UTC().Format(time.RFC3339Nano))
+	return h
+}
+
+// ParseRejection decodes a notice. Unknown or missing fields are tolerated:
+// a notice is informational and must always be recordable.
+func ParseRejection(h nats.Header) Rejection {
+	r := Rejection{FileName: DecodeName(h.Get(HeaderFileName))}
+	if id := h.Get(HeaderFileID); validFileID(id) {
+		r.FileID = id
+	}
+	r.Reason = DecodeName(h.Get(HeaderReason))
+	r.Size, _ = strconv.ParseInt(h.Get(HeaderSize), 10, 64)
+	r.LandedAt, _ = time.Parse(time.RFC3339Nano, h.Get(HeaderLandedAt))
+	return r
+}
+
+// EncodeName makes any file name safe for a header value.
+func EncodeName(name string) string { return url.PathEscape(name) }
+
+// DecodeName reverses EncodeName and returns valid UTF-8 (file names may be
+// any bytes; PostgreSQL text may not).
+func DecodeName(s string) string {
+	name, err := url.PathUnescape(s)
+	if err != nil {
+		name = s
+	}
+	name = strings.ReplaceAll(name, "\x00", "\uFFFD")
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
+	return name
+}
+
+func validFileID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,77 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+func TestPartRoundTrip(t *testing.T) {
+	give := Part{
+		FileID:    strings.Repeat("ab", 32),
+		FileName:  "odd name\n*>..\xff.csv",
+		Index:     2,
+		Count:     3,
+		FirstLine: 1001,
+		Rows:      998,
+		Size:      123456,
+		LandedAt:  time.Date(2026, 11, 26, 4, 15, 0, 123456789, time.UTC),
+	}
+	h := give.Header()
+	for key, values := range h {
+		for _, v := range values {
+			if strings.ContainsAny(v, "\r\n") {
+				t.Fatalf("header %s carries a line break: %q", key, v)
+			}
+		}
+	}
+	got, err := ParsePart(h)
+	if err != nil {
+		t.Fatalf("ParsePart: %v", err)
+	}
+	want := give
+	want.FileName = "odd name\n*>..\uFFFD.csv"
+	if got != want {
+		t.Errorf("round trip = %+v, want %+v", got, want)
+	}
+	if h.Get(nats.MsgIdHdr) != give.FileID+".2" {
+		t.Errorf("msg id = %q", h.Get(nats.MsgIdHdr))
+	}
+}
+
+func TestParsePartNamesEveryBadHeader(t *testing.T) {
+	h := nats.Header{}
+	h.Set(HeaderFileID, "not-a-hash")
+	h.Set(HeaderPart, "3/2")
+	_, err := ParsePart(h)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{HeaderFileID, HeaderPart, HeaderFirstLine, HeaderRows, HeaderLandedAt} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestRejectionRoundTrip(t *testing.T) {
+	give := Rejection{FileName: "link.csv", Reason: "is a symbolic link; only regular files are read", LandedAt: time.Unix(5, 0).UTC()}
+	got := ParseRejection(give.Header())
+	if got != give {
+		t.Errorf("round trip = %+v, want %+v", got, give)
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	s := Settings{Stream: "S", SubjectPrefix: "p", Consumer: "c", MaxBytes: 1, Replicas: 1, MaxDeliver: 5, AckWait: time.Second, DuplicateWindow: time.Minute}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("valid settings refused: %v", err)
+	}
+	s.MaxBytes, s.MaxDeliver = 0, 1
+	err := s.Validate()
+	if err == nil || !strings.Contains(err.Error(), "STREAM_MAX_BYTES") || !strings.Contains(err.Error(), "CONSUMER_MAX_DELIVER") {
+		t.Fatalf("Validate = %v", err)
+	}
+}

@@ -1,0 +1,115 @@
+// Package ingest is the one place that defines how files travel through NATS
+// JetStream: the streams, the loader's durable consumer, the subjects and the
+// message headers. The watcher, the loader and the ctl tool all build their
+// JetStream objects from here, so they can never disagree.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Settings are the knobs of the JetStream topology, read from the
+// environment by every service that touches it.
+type Settings struct {
+	Stream          string        `env:"STREAM_NAME" envDefault:"INGEST" help:"JetStream stream holding landed files"`
+	SubjectPrefix   string        `env:"STREAM_SUBJECT_PREFIX" envDefault:"ingest" help:"subjects are <prefix>.data and <prefix>.rejected"`
+	MaxBytes        int64         `env:"STREAM_MAX_BYTES" envDefault:"1073741824" help:"backlog limit; publishes are refused (never deleted) beyond it"`
+	Replicas        int           `env:"STREAM_REPLICAS" envDefault:"1" help:"stream replicas (3 on a cluster)"`
+	DuplicateWindow time.Duration `env:"STREAM_DUPLICATE_WINDOW" envDefault:"2m" help:"window in which a re-published file is dropped by Nats-Msg-Id"`
+	Consumer        string        `env:"CONSUMER_NAME" envDefault:"loader" help:"durable pull consumer shared by all loaders"`
+	AckWait         time.Duration `env:"CONSUMER_ACK_WAIT" envDefault:"30s" help:"redelivery delay of an unacknowledged message"`
+	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"deliveries before a failing message is dead-lettered"`
+	MaxAckPending   int           `env:"CONSUMER_MAX_ACK_PENDING" envDefault:"1024" help:"messages in flight across all loaders"`
+	DeadLetterAge   time.Duration `env:"DLQ_MAX_AGE" envDefault:"720h" help:"how long dead letters are kept"`
+}
+
+// Validate reports settings that JetStream would refuse or that break the
+// pipeline's guarantees.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.Stream == "" || s.SubjectPrefix == "" || s.Consumer == "" {
+		errs = append(errs, errors.New("STREAM_NAME, STREAM_SUBJECT_PREFIX and CONSUMER_NAME must be set"))
+	}
+	if s.MaxBytes <= 0 {
+		errs = append(errs, errors.New("STREAM_MAX_BYTES must be positive: an unbounded work queue hides a stalled loader"))
+	}
+	if s.Replicas < 1 || s.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("STREAM_REPLICAS is %d, want 1 to 5", s.Replicas))
+	}
+	if s.MaxDeliver < 2 {
+		errs = append(errs, fmt.Errorf("CONSUMER_MAX_DELIVER is %d, want at least 2", s.MaxDeliver))
+	}
+	if s.AckWait < time.Second {
+		errs = append(errs, fmt.Errorf("CONSUMER_ACK_WAIT is %s, want at least 1s", s.AckWait))
+	}
+	if s.DuplicateWindow <= 0 {
+		errs = append(errs, errors.New("STREAM_DUPLICATE_WINDOW must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// DataSubject carries the parts of landed files.
+func (s Settings) DataSubject() string { return s.SubjectPrefix + ".data" }
+
+// RejectedSubject carries notices of files rejected as a whole.
+func (s Settings) RejectedSubject() string { return s.SubjectPrefix + ".rejected" }
+
+// DeadLetterStream is the stream of messages that failed MaxDeliver times.
+func (s Settings) DeadLetterStream() string { return s.Stream + "_DLQ" }
+
+// DeadLetterSubject is where the loader files dead letters.
+func (s Settings) DeadLetterSubject() string { return "dlq." + s.SubjectPrefix }
+
+// StreamConfig is the work queue of landed files. WorkQueue retention drops a
+// message once the loader acknowledges it, so MaxBytes bounds the backlog,
+// not history; Discard New makes a full stream refuse publishes (the watcher
+// keeps the file and retries) instead of silently deleting unloaded data.
+func (s Settings) StreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        s.Stream,
+		Description: "Landed CSV files waiting to be loaded into PostgreSQL",
+		Subjects:    []string{s.SubjectPrefix + ".>"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Discard:     jetstream.DiscardNew,
+		MaxBytes:    s.MaxBytes,
+		Replicas:    s.Replicas,
+		Duplicates:  s.DuplicateWindow,
+	}
+}
+
+// ConsumerConfig is the durable pull consumer every loader shares. It has no
+// InactiveThreshold: a durable that vanished while loaders were down would
+// lose its place.
+func (s Settings) ConsumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       s.Consumer,
+		Description:   "Loads landed files into PostgreSQL",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       s.AckWait,
+		MaxDeliver:    s.MaxDeliver,
+		MaxAckPending: s.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		FilterSubject: s.SubjectPrefix + ".>",
+		Replicas:      s.Replicas,
+	}
+}
+
+// DeadLetterStreamConfig keeps failed messages, payload and headers, for
+// inspection and re-drive.
+func (s Settings) DeadLetterStreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        s.DeadLetterStream(),
+		Description: "Messages the loader could not process after CONSUMER_MAX_DELIVER deliveries",
+		Subjects:    []string{s.DeadLetterSubject()},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		MaxAge:      s.DeadLetterAge,
+		Replicas:    s.Replicas,
+		Duplicates:  s.DuplicateWindow,
+	}
+}

@@ -1,0 +1,17 @@
+package natsconn
+
+import "testing"
+
+func TestAtLeast(t *testing.T) {
+	tests := []struct {
+		have string
+		want bool
+	}{
+		{"2.9.25", false}, {"2.10.0", true}, {"2.15.2", true}, {"3.0.0", true}, {"2.10.0-beta.1", true}, {"", false},
+	}
+	for _, tt := range tests {
+		if got := atLeast(tt.have, MinServerVersion); got != tt.want {
+			t.Errorf("atLeast(%q) = %v, want %v", tt.have, got, tt.want)
+		}
+	}
+}
