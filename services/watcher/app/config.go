@@ -1,0 +1,55 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/logging"
+	"github.com/tributary-dev/tributary/shared/natsconn"
+)
+
+// Config is the watcher's environment.
+type Config struct {
+	Log             logging.Config
+	Data            datadir.Config
+	NATS            natsconn.Config
+	Stream          ingest.Settings
+	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:9102" help:"address of /metrics, /healthz and /readyz; empty disables"`
+	ID              string        `env:"WATCHER_ID" help:"names this watcher's claim directory; unique per watcher sharing DATA_DIR (default: host name)"`
+	Workers         int           `env:"WATCHER_WORKERS" envDefault:"4" help:"files processed at once"`
+	Settle          time.Duration `env:"WATCHER_SETTLE" envDefault:"2s" help:"age a file found by a scan (not by a rename or close event) must reach"`
+	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan"`
+	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
+	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
+	ClaimTimeout    time.Duration `env:"WATCHER_CLAIM_TIMEOUT" envDefault:"5m" help:"files claimed by another watcher longer ago than this are adopted"`
+}
+
+// Validate checks the watcher's own settings.
+func (c *Config) Validate() error {
+	if c.ID == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("WATCHER_ID is unset and the host name is unknown: %w", err)
+		}
+		c.ID = host
+	}
+	var errs []error
+	if strings.ContainsAny(c.ID, `/\`) || c.ID == "." || c.ID == ".." || strings.HasPrefix(c.ID, ".") {
+		errs = append(errs, fmt.Errorf("WATCHER_ID %q must be a plain name", c.ID))
+	}
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("WATCHER_WORKERS is %d, want at least 1", c.Workers))
+	}
+	if c.Rescan <= 0 || c.Settle < 0 || c.ClaimTimeout <= 0 {
+		errs = append(errs, errors.New("WATCHER_RESCAN and WATCHER_CLAIM_TIMEOUT must be positive, WATCHER_SETTLE not negative"))
+	}
+	if c.MaxFileBytes < 1 || c.MaxMessageBytes < 4096 {
+		errs = append(errs, errors.New("WATCHER_MAX_FILE_BYTES must be positive and WATCHER_MAX_MESSAGE_BYTES at least 4096"))
+	}
+	return errors.Join(errs...)
+}

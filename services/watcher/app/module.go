@@ -1,0 +1,44 @@
+// Package app wires the watcher with fx. It holds no logic of its own.
+package app
+
+import (
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
+	"github.com/tributary-dev/tributary/services/watcher/internal/watcher"
+	"github.com/tributary-dev/tributary/shared/fxapp"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/logging"
+	"github.com/tributary-dev/tributary/shared/natsconn"
+	"github.com/tributary-dev/tributary/shared/telemetry"
+	"go.uber.org/fx"
+)
+
+// Module is the watcher application for cfg.
+func Module(cfg Config) fx.Option {
+	return fx.Options(
+		fx.Supply(cfg, cfg.NATS, cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
+		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "watcher", os.Stderr) }),
+		fx.WithLogger(logging.FxLogger),
+		telemetry.Module,
+		natsconn.Module,
+		fx.Provide(newMetrics, newPublisher, newWatcher),
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher) {
+			fxapp.Background(lc, sd, w.Run)
+		}),
+	)
+}
+
+func newPublisher(js jetstream.JetStream, s ingest.Settings, m *metrics, log *slog.Logger) *publish.Publisher {
+	return publish.New(js, s, log, m)
+}
+
+func newWatcher(c Config, pub *publish.Publisher, m *metrics, log *slog.Logger) *watcher.Watcher {
+	return watcher.New(watcher.Config{
+		ID: c.ID, Workers: c.Workers, Settle: c.Settle, Rescan: c.Rescan,
+		MaxFileBytes: c.MaxFileBytes, MaxPartBytes: c.MaxMessageBytes, ClaimTimeout: c.ClaimTimeout,
+	}, c.Data, pub, m, log, time.Now)
+}

@@ -1,0 +1,156 @@
+// Package publish sends landed files to JetStream: one message per part,
+// each with a content-derived Nats-Msg-Id, each acknowledged by the stream
+// before the caller may move the file. Failures are retried with backoff for
+// as long as it takes; the file stays where it is meanwhile.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/services/watcher/internal/split"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/natsconn"
+)
+
+// JetStream is the part of jetstream.JetStream the publisher needs.
+type JetStream interface {
+	PublishMsg(ctx context.Context, m *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+	CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
+	Conn() *nats.Conn
+}
+
+// Observer is told what happens, for metrics.
+type Observer interface {
+	Published(parts int, bytes int64, took time.Duration)
+	PublishRetried()
+}
+
+// Publisher publishes files and rejection notices.
+type Publisher struct {
+	js       JetStream
+	settings ingest.Settings
+	log      *slog.Logger
+	obs      Observer
+	maxWait  time.Duration // longest pause between retries
+}
+
+// New returns a Publisher for the stream described by settings.
+func New(js JetStream, settings ingest.Settings, log *slog.Logger, obs Observer) *Publisher {
+	return &Publisher{js: js, settings: settings, log: log, obs: obs, maxWait: 5 * time.Second}
+}
+
+// headerRoom is what a part's headers may take out of the server's
+// max_payload (headers count against it).
+const headerRoom = 2 << 10
+
+// MaxPartBytes is the largest body a part may have: limit, capped by what
+// the connected server accepts.
+func (p *Publisher) MaxPartBytes(limit int64) int64 {
+	if server := p.js.Conn().MaxPayload(); server > 0 && server-headerRoom < limit {
+		return server - headerRoom
+	}
+	return limit
+}
+
+// Prepare creates or updates the stream the watcher owns, retrying until
+// NATS answers. Stream settings live in package ingest.
+func (p *Publisher) Prepare(ctx context.Context) error {
+	return p.retry(ctx, "ensure stream", func() error {
+		if err := natsconn.CheckServer(p.js.Conn()); err != nil {
+			return err
+		}
+		_, err := p.js.CreateOrUpdateStream(ctx, p.settings.StreamConfig())
+		if err != nil {
+			return fmt.Errorf("create or update stream %s: %w", p.settings.Stream, err)
+		}
+		p.log.Info("stream ready", "stream", p.settings.Stream, "subjects", p.settings.SubjectPrefix+".>")
+		return nil
+	})
+}
+
+// File describes a file being published.
+type File struct {
+	Name     string
+	LandedAt time.Time
+	Content  io.ReaderAt
+	Layout   split.Layout
+}
+
+// PublishFile publishes every part of f and returns once all are stored.
+func (p *Publisher) PublishFile(ctx context.Context, f File) error {
+	start := time.Now()
+	var buf []byte
+	for i, span := range f.Layout.Parts {
+		if int64(cap(buf)) < span.Length {
+			buf = make([]byte, span.Length)
+		}
+		body := buf[:span.Length]
+		if _, err := f.Content.ReadAt(body, span.Offset); err != nil {
+			return fmt.Errorf("read part %d: %w", i+1, err)
+		}
+		part := ingest.Part{
+			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
+			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
+		}
+		msg := &nats.Msg{Subject: p.settings.DataSubject(), Header: part.Header(), Data: body}
+		if err := p.publish(ctx, msg); err != nil {
+			return fmt.Errorf("publish part %d/%d: %w", part.Index, part.Count, err)
+		}
+	}
+	p.obs.Published(len(f.Layout.Parts), f.Layout.Size, time.Since(start))
+	return nil
+}
+
+// PublishRejection publishes the notice that a file was refused.
+func (p *Publisher) PublishRejection(ctx context.Context, r ingest.Rejection) error {
+	msg := &nats.Msg{Subject: p.settings.RejectedSubject(), Header: r.Header()}
+	return p.publish(ctx, msg)
+}
+
+func (p *Publisher) publish(ctx context.Context, msg *nats.Msg) error {
+	return p.retry(ctx, "publish", func() error {
+		ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(p.settings.Stream))
+		if errors.Is(err, nats.ErrMaxPayload) {
+			return backoff.Permanent(err) // a retry cannot shrink the message
+		}
+		if errors.Is(err, jetstream.ErrNoStreamResponse) {
+			// The stream is gone (deleted by hand?): it is ours, put it back.
+			if _, cerr := p.js.CreateOrUpdateStream(ctx, p.settings.StreamConfig()); cerr != nil {
+				return errors.Join(err, cerr)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if ack.Duplicate {
+			p.log.Debug("already in the stream", "msg_id", msg.Header.Get(nats.MsgIdHdr), "stream_seq", ack.Sequence)
+		}
+		return nil
+	})
+}
+
+// retry runs op until it succeeds, fails permanently or ctx ends, backing
+// off exponentially. Every failure is logged: a full stream or a NATS outage
+// must be visible, and the file is kept until the publish succeeds.
+func (p *Publisher) retry(ctx context.Context, what string, op func() error) error {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = 50 * time.Millisecond
+	bo.MaxInterval = p.maxWait
+	attempt := 0
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		attempt++
+		return struct{}{}, op()
+	}, backoff.WithBackOff(bo), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, wait time.Duration) {
+		p.obs.PublishRetried()
+		p.log.Warn(what+" failed; keeping the file and retrying", "attempt", attempt, "retry_in", wait.Round(time.Millisecond), "err", err)
+	}))
+	return err
+}

@@ -1,0 +1,97 @@
+package split
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Span is a row-aligned piece of a file's data rows, sent as one message.
+type Span struct {
+	Offset    int64 // byte offset in the file
+	Length    int64
+	FirstLine int // file line of the span's first byte
+	Rows      int
+}
+
+// Layout is what Inspect learned about a readable file.
+type Layout struct {
+	FileID string // hex SHA-256 of the whole file
+	Size   int64
+	Rows   int
+	Parts  []Span
+}
+
+// RejectError means the file cannot be read as the contract at all. Its
+// reason is meant for a person.
+type RejectError struct{ Reason string }
+
+func (e *RejectError) Error() string { return e.Reason }
+
+func reject(format string, args ...any) error {
+	return &RejectError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// ErrChanged means the file's size changed while it was read: someone is
+// still writing it in place.
+var ErrChanged = errors.New("file changed while it was read")
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// Inspect reads the size bytes of a file from r, once. It returns the file's
+// identity and its data rows cut into parts of at most maxPart bytes, or a
+// *RejectError saying why the file cannot be loaded as a whole.
+func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
+	if size == 0 {
+		return Layout{}, reject("file is empty (0 bytes)")
+	}
+	hash := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(r, hash), 64<<10)
+	var start int64
+	if p, _ := br.Peek(len(bom)); bytes.Equal(p, bom) {
+		_, _ = br.Discard(len(bom))
+		start = int64(len(bom))
+	}
+	c := newCutter(start, maxPart)
+	sc := newScanner(start, c.record)
+	buf := make([]byte, 64<<10)
+	read := start
+	for {
+		n, err := br.Read(buf)
+		c.keepHead(buf[:n])
+		if werr := sc.write(buf[:n]); werr != nil {
+			return Layout{}, werr
+		}
+		read += int64(n)
+		if read > size {
+			return Layout{}, ErrChanged
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Layout{}, fmt.Errorf("read: %w", err)
+		}
+	}
+	if read != size {
+		return Layout{}, ErrChanged
+	}
+	unterminated, line, err := sc.close()
+	if err != nil {
+		return Layout{}, err
+	}
+	if unterminated {
+		return Layout{}, reject("unterminated quoted field in the row starting at line %d", line)
+	}
+	layout, err := c.finish()
+	if err != nil {
+		return Layout{}, err
+	}
+	layout.Size = size
+	layout.FileID = hex.EncodeToString(hash.Sum(nil))
+	return layout, nil
+}

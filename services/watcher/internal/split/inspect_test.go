@@ -1,0 +1,143 @@
+package split
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tributary-dev/tributary/shared/contract"
+)
+
+const header = "event_id,event_time,event_type,product_id,price,user_id,session_id"
+
+func row(i int) string {
+	return fmt.Sprintf("e%d,2026-01-01 00:00:00,view,%d,1.00,2,s", i, i)
+}
+
+func file(rows int, eol string) string {
+	var b strings.Builder
+	b.WriteString(header + eol)
+	for i := range rows {
+		b.WriteString(row(i) + eol)
+	}
+	return b.String()
+}
+
+func inspect(s string, maxPart int64) (Layout, error) {
+	return Inspect(strings.NewReader(s), int64(len(s)), maxPart)
+}
+
+func TestInspectRejects(t *testing.T) {
+	tests := []struct {
+		name, give, want string
+	}{
+		{"empty", "", "file is empty (0 bytes)"},
+		{"only blank lines", "\n\r\n\n", "file is empty"},
+		{"only a bom", "\xef\xbb\xbf", "file is empty"},
+		{"header only", header + "\n", "file has a header but no rows"},
+		{"header only with blank lines", header + "\r\n\r\n", "file has a header but no rows"},
+		{"missing header", row(1) + "\n" + row(2) + "\n", `the header (line 1) is "e1,2026-01-01 00:00:00,view,1,1.00,2,s"`},
+		{"reordered header", "event_time,event_id,event_type,product_id,price,user_id,session_id\n" + row(1) + "\n", "the header (line 1) is"},
+		{"binary", "\x00\x01\x02\xff\xfe garbage\x00", `the header (line 1) is "\x00\x01\x02\xff\xfe garbage\x00"`},
+		{"unterminated quote", header + "\n" + row(1) + "\n\"e2,2026-01-01 00:00:00,view\n" + row(3) + "\n", "unterminated quoted field in the row starting at line 3"},
+		{"header with bad quote", "event_\"id\"\n" + row(1), "the header (line 1) is not valid CSV"},
+		{"huge first line", strings.Repeat("x", 70000) + "\n" + row(1), "the first row (line 1) is longer than 65536 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := inspect(tt.give, 1<<20)
+			var re *RejectError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a RejectError", err)
+			}
+			if !strings.Contains(re.Reason, tt.want) {
+				t.Errorf("reason = %q, want it to contain %q", re.Reason, tt.want)
+			}
+		})
+	}
+}
+
+func TestInspectWholeFile(t *testing.T) {
+	for _, eol := range []string{"\n", "\r\n"} {
+		for _, prefix := range []string{"", "\xef\xbb\xbf"} {
+			s := prefix + file(10, eol)
+			got, err := inspect(s, 1<<20)
+			if err != nil {
+				t.Fatalf("eol %q bom %q: %v", eol, prefix, err)
+			}
+			sum := sha256.Sum256([]byte(s))
+			want := Span{Offset: int64(len(prefix) + len(header+eol)), FirstLine: 2, Rows: 10}
+			want.Length = int64(len(s)) - want.Offset
+			if got.FileID != hex.EncodeToString(sum[:]) || got.Rows != 10 || len(got.Parts) != 1 || got.Parts[0] != want {
+				t.Errorf("eol %q bom %q: layout %+v, want part %+v", eol, prefix, got, want)
+			}
+		}
+	}
+}
+
+func TestInspectCutsOnRowBoundaries(t *testing.T) {
+	s := header + "\n" + row(-1) + "\n\"multi\nline\",2026-01-01 00:00:00,view,1,1.00,2,s\n\n" + file(200, "\n")[len(header)+1:]
+	const maxPart = 300
+	got, err := inspect(s, maxPart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Parts) < 5 {
+		t.Fatalf("only %d parts for %d bytes at %d per part", len(got.Parts), len(s), maxPart)
+	}
+	next, rows := int64(len(header)+1), 0
+	for i, p := range got.Parts {
+		if p.Offset != next || p.Length > maxPart {
+			t.Fatalf("part %d = %+v, want it to start at %d and fit %d bytes", i, p, next, maxPart)
+		}
+		next = p.Offset + p.Length
+		body := []byte(s[p.Offset:next])
+		// Each part reads alone as whole records, with the file's line numbers.
+		r := contract.NewReader(body, p.FirstLine)
+		n := 0
+		for {
+			rec, ok := r.Next()
+			if !ok {
+				break
+			}
+			if rec.Err != nil {
+				t.Fatalf("part %d row at line %d: %v", i, rec.Line, rec.Err)
+			}
+			wantLine := strings.Count(s[:p.Offset], "\n") + 1 + strings.Count(string(body[:bytes.Index(body, rec.Raw)]), "\n")
+			if rec.Line != wantLine {
+				t.Fatalf("part %d: row %q on line %d, want %d", i, rec.Raw, rec.Line, wantLine)
+			}
+			n++
+		}
+		if n != p.Rows {
+			t.Fatalf("part %d says %d rows, holds %d", i, p.Rows, n)
+		}
+		rows += n
+	}
+	if rows != 202 || got.Rows != 202 {
+		t.Errorf("rows = %d (layout %d), want 202", rows, got.Rows)
+	}
+}
+
+func TestInspectRejectsRowLargerThanAMessage(t *testing.T) {
+	s := header + "\n" + row(1) + "\n" + strings.Repeat("y", 500) + "\n"
+	_, err := inspect(s, 300)
+	var re *RejectError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "the row starting at line 3 is 501 bytes, more than the largest message (300 bytes)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestInspectNoticesAGrowingFile(t *testing.T) {
+	s := file(3, "\n")
+	if _, err := Inspect(strings.NewReader(s), int64(len(s))-5, 1<<20); !errors.Is(err, ErrChanged) {
+		t.Errorf("longer than stat said: err = %v", err)
+	}
+	if _, err := Inspect(strings.NewReader(s), int64(len(s))+5, 1<<20); !errors.Is(err, ErrChanged) {
+		t.Errorf("shorter than stat said: err = %v", err)
+	}
+}

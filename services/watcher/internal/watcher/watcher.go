@@ -1,0 +1,169 @@
+// Package watcher finds files landed in $DATA_DIR/input and sees each one
+// through: claim it, check it, publish it, archive it (or reject it with a
+// reason). Discovery combines inotify events, a start-up scan and a
+// periodic rescan, so an event lost to a queue overflow delays a file by one
+// rescan at most.
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/tributary-dev/tributary/services/watcher/internal/dirwatch"
+	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ingest"
+)
+
+// Publisher sends files and rejection notices to JetStream; see package
+// publish.
+type Publisher interface {
+	Prepare(ctx context.Context) error
+	MaxPartBytes(limit int64) int64
+	PublishFile(ctx context.Context, f publish.File) error
+	PublishRejection(ctx context.Context, r ingest.Rejection) error
+}
+
+// Observer is told what happens to files, for metrics.
+type Observer interface {
+	FileDiscovered()
+	FileArchived(rows int)
+	FileRejected()
+}
+
+// Config tunes the watcher.
+type Config struct {
+	ID           string        // names this watcher's claim directory; unique per watcher sharing a data dir
+	Workers      int           // files processed at once
+	Settle       time.Duration // a file found by a scan must be this old (it may still be written in place)
+	Rescan       time.Duration
+	MaxFileBytes int64
+	MaxPartBytes int64         // largest message body; capped by the server's max_payload
+	ClaimTimeout time.Duration // claims of another watcher older than this are adopted
+}
+
+// Watcher moves files from input to the stream.
+type Watcher struct {
+	cfg  Config
+	dirs datadir.Config
+	pub  Publisher
+	obs  Observer
+	log  *slog.Logger
+	now  func() time.Time
+
+	root  *os.Root
+	queue chan item
+
+	mu      sync.Mutex
+	queued  map[string]bool
+	ignored map[string]bool
+}
+
+// item is a file to handle: in input, or already in our claim directory.
+type item struct {
+	name     string
+	claimed  bool
+	landedAt time.Time
+}
+
+// New returns a Watcher.
+func New(cfg Config, dirs datadir.Config, pub Publisher, obs Observer, log *slog.Logger, now func() time.Time) *Watcher {
+	return &Watcher{
+		cfg: cfg, dirs: dirs, pub: pub, obs: obs, log: log, now: now,
+		queue:   make(chan item, 4096),
+		queued:  map[string]bool{},
+		ignored: map[string]bool{},
+	}
+}
+
+func (w *Watcher) claimDir() string { return path.Join(datadir.Claimed, w.cfg.ID) }
+
+// Run watches until ctx ends. A file being published when ctx ends stays in
+// the claim directory and is published again (idempotently) on restart.
+func (w *Watcher) Run(ctx context.Context) error {
+	if err := w.dirs.Ensure(); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(w.dirs.Dir)
+	if err != nil {
+		return fmt.Errorf("open data dir: %w", err)
+	}
+	defer root.Close()
+	w.root = root
+	if err := root.MkdirAll(w.claimDir(), 0o755); err != nil {
+		return fmt.Errorf("create claim dir: %w", err)
+	}
+	if err := w.pub.Prepare(ctx); err != nil {
+		return err
+	}
+	events, err := dirwatch.Open(w.dirs.Path(datadir.Input))
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+
+	var wg sync.WaitGroup
+	for range w.cfg.Workers {
+		wg.Go(func() { w.work(ctx) })
+	}
+	defer wg.Wait()
+
+	w.log.Info("watching", "dir", w.dirs.Path(datadir.Input), "watcher_id", w.cfg.ID, "workers", w.cfg.Workers)
+	w.scan()
+	ticker := time.NewTicker(w.cfg.Rescan)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events.Events():
+			switch {
+			case !ok:
+				return errors.New("inotify watch ended")
+			case ev.Overflow:
+				w.log.Warn("file events lost; rescanning")
+				w.scan()
+			default:
+				w.ready(ev.Name)
+			}
+		case <-ticker.C:
+			w.scan()
+			w.adoptOrphans()
+		}
+	}
+}
+
+func (w *Watcher) work(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case it := <-w.queue:
+			w.handle(ctx, it)
+			w.mu.Lock()
+			delete(w.queued, it.name)
+			w.mu.Unlock()
+		}
+	}
+}
+
+// enqueue schedules it unless it is already waiting. When the queue is full
+// the file is left for the next rescan rather than blocking discovery.
+func (w *Watcher) enqueue(it item) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.queued[it.name] {
+		return
+	}
+	select {
+	case w.queue <- it:
+		w.queued[it.name] = true
+	default:
+	}
+}
