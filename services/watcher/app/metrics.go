@@ -9,7 +9,7 @@ import (
 
 // metrics implements the watcher's and the publisher's observers.
 type metrics struct {
-	discovered, archived, rejected  prometheus.Counter
+	discovered, archived, rejected prometheus.Counter
 	rows, messages, bytes, retries prometheus.Counter
 	publishSeconds                 prometheus.Histogram
 }

@@ -51,4 +51,3 @@ func TestSameSeedSameContent(t *testing.T) {
 		}
 	}
 }
-

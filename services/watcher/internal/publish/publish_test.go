@@ -21,7 +21,7 @@ import (
 type counts struct{ published, retried atomic.Int64 }
 
 func (c *counts) Published(parts int, _ int64, _ time.Duration) { c.published.Add(int64(parts)) }
-func (c *counts) PublishRetried()                              { c.retried.Add(1) }
+func (c *counts) PublishRetried()                               { c.retried.Add(1) }
 
 func settings() ingest.Settings {
 	return ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", MaxBytes: 1 << 20, Replicas: 1,
