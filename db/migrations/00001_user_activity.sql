@@ -60,6 +60,7 @@ CREATE TABLE ingest_ledger (
     committed_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX ingest_ledger_file_idx ON ingest_ledger (file_id);
+CREATE INDEX ingest_ledger_seq_idx ON ingest_ledger (stream_seq);
 CREATE INDEX ingest_ledger_committed_idx ON ingest_ledger (committed_at);
 
 -- +goose Down

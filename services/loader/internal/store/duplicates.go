@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/tributary-dev/tributary/shared/contract"
+)
+
+// copyDeduplicated loads src through a per-session staging table: the
+// first copy of each event_id is inserted, every other copy (already in
+// user_activity, or repeated within the batch) comes back as a reject.
+// Only batches that hit a duplicate pay for this path.
+func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS ingest_staging
+		(LIKE user_activity INCLUDING DEFAULTS, ord BIGINT NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
+		return nil, fmt.Errorf("create staging table: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ingest_staging"}, append(copyColumns, "ord"), src); err != nil {
+		return nil, fmt.Errorf("copy into staging: %w", err)
+	}
+	// A row is a duplicate when it is not the first of its event_id in the
+	// batch, or when the insert did not return it (the event was already
+	// loaded, possibly by a loader that committed a moment ago). The file
+	// that loaded the first copy is looked up for the reason, best effort.
+	rows, err := tx.Query(ctx, `
+		WITH ranked AS MATERIALIZED (
+			SELECT s.*, row_number() OVER (PARTITION BY event_id ORDER BY ord) AS rn FROM ingest_staging s
+		), ins AS (
+			INSERT INTO user_activity (event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq)
+			SELECT event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq
+			FROM ranked WHERE rn = 1 ORDER BY ord
+			ON CONFLICT (event_id) DO NOTHING
+			RETURNING event_id
+		)
+		SELECT r.ord, r.rn > 1, l.file_name
+		FROM ranked r
+		LEFT JOIN user_activity u ON r.rn = 1 AND u.event_id = r.event_id
+		LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
+		WHERE r.rn > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = r.event_id)
+		ORDER BY r.ord`)
+	if err != nil {
+		return nil, fmt.Errorf("insert from staging: %w", err)
+	}
+	var (
+		dups     []reject
+		ord      int64
+		repeated bool
+		loadedBy *string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &repeated, &loadedBy}, func() error {
+		ref := src.emitted[ord]
+		reason := "event_id " + strconv.Quote(ref.id) + " is already loaded; the first copy loaded wins"
+		switch {
+		case repeated:
+			reason = "event_id " + strconv.Quote(ref.id) + " appears earlier in the same batch; the first copy loaded wins"
+		case loadedBy != nil:
+			reason = "event_id " + strconv.Quote(ref.id) + " is already loaded from " + strconv.Quote(*loadedBy) + "; the first copy loaded wins"
+		}
+		dups = append(dups, reject{msg: ref.msg, line: ref.line, column: contract.Columns[contract.ColEventID], reason: reason, raw: ref.raw})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert from staging: %w", err)
+	}
+	return dups, nil
+}

@@ -1,0 +1,45 @@
+// Package store applies micro-batches of messages to PostgreSQL exactly
+// once. One transaction per batch writes a ledger row per message, the
+// messages' valid rows (COPY), their rejected rows and any file-rejection
+// notices. A message whose ledger row already exists (a redelivery, a
+// re-publish after the duplicate window, a second loader racing) is skipped
+// inside that same transaction, so acknowledging after COMMIT is safe
+// whatever crashes when.
+package store
+
+import (
+	"github.com/tributary-dev/tributary/shared/ingest"
+)
+
+// Message is one delivered message, decoded.
+type Message struct {
+	ID  string // Nats-Msg-Id: the ledger key
+	Seq uint64 // stream sequence
+
+	// Exactly one of Part and Rejection is set.
+	Part      *ingest.Part
+	Body      []byte // the part's CSV rows
+	Rejection *ingest.Rejection
+}
+
+// fileID returns the content id, empty for a rejection of unread content.
+func (m Message) fileID() string {
+	if m.Part != nil {
+		return m.Part.FileID
+	}
+	return m.Rejection.FileID
+}
+
+func (m Message) fileName() string {
+	if m.Part != nil {
+		return m.Part.FileName
+	}
+	return m.Rejection.FileName
+}
+
+// Outcome says what applying a message did.
+type Outcome struct {
+	Applied  bool // false when the ledger already had it: nothing was written
+	Loaded   int  // rows inserted into user_activity
+	Rejected int  // rows written to user_activity_rejects
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"math/big"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/tributary-dev/tributary/shared/contract"
+)
+
+// copyColumns are the user_activity columns the loader writes.
+var copyColumns = []string{"event_id", "event_time", "event_type", "product_id", "price", "user_id", "session_id", "source_seq"}
+
+// rowSource streams the valid rows of a set of messages into COPY, parsing
+// as pgx asks for the next row, so parsing overlaps with PostgreSQL's work
+// and no batch of rows is ever built in memory. Rows that break the
+// contract are set aside as rejects.
+type rowSource struct {
+	msgs   []Message
+	at     int // index in msgs of the message being read
+	reader *contract.Reader
+
+	// Values points into these, so each row is encoded without allocating.
+	event   contract.Event
+	price   pgtype.Numeric
+	session pgtype.Text
+	seq     int64
+	ord     int64 // position in the batch (staging copies only)
+	values  []any
+
+	rejects []reject
+	loaded  []int // valid rows per message
+	emitted []rowRef
+	keepRef bool // remember every emitted row (for duplicate reporting)
+}
+
+// reject is a row that will not load, and why.
+type reject struct {
+	msg    int
+	line   int
+	column string
+	reason string
+	raw    []byte
+}
+
+// rowRef remembers where an emitted row came from.
+type rowRef struct {
+	msg  int
+	line int
+	id   string
+	raw  []byte
+}
+
+var _ pgx.CopyFromSource = (*rowSource)(nil)
+
+func newRowSource(msgs []Message, withOrdinal bool) *rowSource {
+	s := &rowSource{msgs: msgs, at: -1, loaded: make([]int, len(msgs)), keepRef: withOrdinal}
+	s.price = pgtype.Numeric{Int: new(big.Int), Exp: -2, Valid: true}
+	s.values = []any{&s.event.ID, &s.event.Time, &s.event.Type, &s.event.ProductID, &s.price, &s.event.UserID, &s.session, &s.seq}
+	if withOrdinal {
+		s.values = append(s.values, &s.ord)
+	}
+	return s
+}
+
+// Next advances to the next valid row, recording rejects on the way.
+func (s *rowSource) Next() bool {
+	for {
+		if s.reader == nil {
+			if !s.nextMessage() {
+				return false
+			}
+		}
+		rec, ok := s.reader.Next()
+		if !ok {
+			s.reader = nil
+			continue
+		}
+		if rec.Err != nil {
+			s.rejects = append(s.rejects, reject{msg: s.at, line: rec.Line, column: rec.Err.Column, reason: rec.Err.Reason, raw: rec.Raw})
+			continue
+		}
+		s.event = rec.Event
+		s.price.Int.SetInt64(int64(rec.Event.Price))
+		s.session = pgtype.Text{String: rec.Event.SessionID, Valid: rec.Event.SessionID != ""}
+		s.loaded[s.at]++
+		if s.keepRef {
+			s.ord = int64(len(s.emitted))
+			s.emitted = append(s.emitted, rowRef{msg: s.at, line: rec.Line, id: rec.Event.ID, raw: rec.Raw})
+		}
+		return true
+	}
+}
+
+func (s *rowSource) nextMessage() bool {
+	for s.at+1 < len(s.msgs) {
+		s.at++
+		m := s.msgs[s.at]
+		if m.Part == nil {
+			continue
+		}
+		s.reader = contract.NewReader(m.Body, m.Part.FirstLine)
+		s.seq = int64(m.Seq)
+		return true
+	}
+	return false
+}
+
+// Values returns the current row; its elements point into s.
+func (s *rowSource) Values() ([]any, error) { return s.values, nil }
+
+// Err is always nil: bad rows are rejects, not errors.
+func (s *rowSource) Err() error { return nil }

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store writes batches to PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// Apply writes msgs in one transaction and returns an outcome per message.
+// It is idempotent: applying the same messages again writes nothing.
+//
+// The fast path COPYs straight into user_activity. If an event_id is
+// already there (the same event in another file), COPY fails as a whole,
+// and the batch is applied again through a staging table that loads the
+// first copy of each event and reports the others as duplicate rejects.
+//
+// A *DataError means the content was refused; any other error is worth
+// retrying, including a failed COMMIT whose outcome is unknown: the ledger
+// settles it on the retry.
+func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &DataError{Err: fmt.Errorf("panic while applying batch: %v", r)}
+		}
+	}()
+	out, err = s.apply(ctx, msgs, false)
+	if isUniqueViolation(err) {
+		out, err = s.apply(ctx, msgs, true)
+	}
+	return out, classify(err)
+}
+
+func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outcome, error) {
+	out := make([]Outcome, len(msgs))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		fresh, err := insertLedger(ctx, tx, msgs)
+		if err != nil {
+			return err
+		}
+		todo := make([]Message, 0, len(fresh))
+		for _, i := range fresh {
+			todo = append(todo, msgs[i])
+		}
+		src := newRowSource(todo, dedupe)
+		var dups []reject
+		if dedupe {
+			dups, err = copyDeduplicated(ctx, tx, src)
+		} else {
+			_, err = tx.CopyFrom(ctx, pgx.Identifier{"user_activity"}, copyColumns, src)
+		}
+		if err != nil {
+			return err
+		}
+		rejects := append(src.rejects, dups...)
+		if err := insertRejects(ctx, tx, todo, rejects); err != nil {
+			return err
+		}
+		if err := insertRejectedFiles(ctx, tx, todo); err != nil {
+			return err
+		}
+		results := make([]Outcome, len(todo))
+		for i, n := range src.loaded {
+			results[i] = Outcome{Applied: true, Loaded: n}
+		}
+		for _, r := range rejects {
+			results[r.msg].Rejected++
+		}
+		for _, d := range dups {
+			results[d.msg].Loaded--
+		}
+		if err := updateLedger(ctx, tx, todo, results); err != nil {
+			return err
+		}
+		for j, i := range fresh {
+			out[i] = results[j]
+		}
+		return nil
+	})
+	return out, err
+}
+
+// insertLedger records every message and returns the indexes of those not
+// recorded before. Rows are inserted in message-id order so that two
+// loaders holding overlapping batches lock ledger keys in the same order
+// and never deadlock; a loader that meets a key another one has not
+// committed yet waits for it, then skips the message if it committed.
+func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error) {
+	order := make([]int, len(msgs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return msgs[order[a]].ID < msgs[order[b]].ID })
+	var (
+		ids, fileIDs, names []string
+		parts, counts       []int32
+		seqs                []int64
+		landed              []*time.Time
+	)
+	for _, i := range order {
+		m := msgs[i]
+		ids = append(ids, m.ID)
+		fileIDs = append(fileIDs, m.fileID())
+		names = append(names, m.fileName())
+		seqs = append(seqs, int64(m.Seq))
+		part, count, at := int32(1), int32(1), (*time.Time)(nil)
+		if m.Part != nil {
+			part, count, at = int32(m.Part.Index), int32(m.Part.Count), &m.Part.LandedAt
+		} else if !m.Rejection.LandedAt.IsZero() {
+			at = &m.Rejection.LandedAt
+		}
+		parts, counts, landed = append(parts, part), append(counts, count), append(landed, at)
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO ingest_ledger (message_id, file_id, part, parts, file_name, stream_seq, landed_at)
+		SELECT id, NULLIF(file_id, ''), part, parts, name, seq, landed
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::bigint[], $7::timestamptz[])
+		     AS m(id, file_id, part, parts, name, seq, landed)
+		ON CONFLICT (message_id) DO NOTHING
+		RETURNING message_id`, ids, fileIDs, parts, counts, names, seqs, landed)
+	if err != nil {
+		return nil, fmt.Errorf("insert ledger: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert ledger: %w", err)
+	}
+	isNew := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
+	var fresh []int
+	for i, m := range msgs {
+		if isNew[m.ID] {
+			fresh = append(fresh, i)
+		}
+	}
+	return fresh, nil
+}
+
+func updateLedger(ctx context.Context, tx pgx.Tx, msgs []Message, results []Outcome) error {
+	var ids []string
+	var loaded, rejected []int32
+	for i, r := range results {
+		if r.Loaded == 0 && r.Rejected == 0 {
+			continue
+		}
+		ids = append(ids, msgs[i].ID)
+		loaded, rejected = append(loaded, int32(r.Loaded)), append(rejected, int32(r.Rejected))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		UPDATE ingest_ledger l SET rows_loaded = u.loaded, rows_rejected = u.rejected
+		FROM unnest($1::text[], $2::int[], $3::int[]) AS u(id, loaded, rejected)
+		WHERE l.message_id = u.id`, ids, loaded, rejected)
+	if err != nil {
+		return fmt.Errorf("update ledger: %w", err)
+	}
+	return nil
+}

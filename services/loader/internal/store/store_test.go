@@ -1,0 +1,231 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/services/loader/internal/store"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
+)
+
+func newStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := db.Migrate(context.Background(), pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return store.New(pool), pool
+}
+
+var seq uint64
+
+func part(fileID string, index, count int, body string) store.Message {
+	seq++
+	p := &ingest.Part{FileID: fileID, FileName: "f-" + fileID[:4] + ".csv", Index: index, Count: count,
+		FirstLine: 2, Rows: strings.Count(body, "\n"), LandedAt: time.Now()}
+	return store.Message{ID: p.MsgID(), Seq: seq, Part: p, Body: []byte(body)}
+}
+
+func id(c byte) string { return strings.Repeat(string(c), 64) }
+
+func rows(from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		fmt.Fprintf(&b, "e%d,2026-01-02 03:04:05.123456,purchase,%d,%d.%02d,7,s%d\n", i, i, i, i%100, i%3)
+	}
+	return b.String()
+}
+
+func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestApplyLoadsOnceAndSkipsRedelivery(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	batch := []store.Message{part(id('a'), 1, 2, rows(0, 100)), part(id('a'), 2, 2, rows(100, 250))}
+	out, err := s.Apply(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != (store.Outcome{Applied: true, Loaded: 100}) || out[1] != (store.Outcome{Applied: true, Loaded: 150}) {
+		t.Fatalf("outcomes = %+v", out)
+	}
+	// A redelivery of the same messages (crash after COMMIT, before ack).
+	out, err = s.Apply(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Applied || out[1].Applied {
+		t.Fatalf("redelivery applied again: %+v", out)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity"); n != 250 {
+		t.Fatalf("user_activity has %d rows, want 250", n)
+	}
+	var sum string
+	pool.QueryRow(ctx, "SELECT sum(price)::text FROM user_activity").Scan(&sum)
+	want := 0
+	for i := range 250 {
+		want += i*100 + i%100
+	}
+	if sum != fmt.Sprintf("%d.%02d", want/100, want%100) {
+		t.Errorf("sum(price) = %s, want exact %d cents", sum, want)
+	}
+	var ts string
+	pool.QueryRow(ctx, "SELECT event_time::text FROM user_activity WHERE event_id = 'e1'").Scan(&ts)
+	if ts != "2026-01-02 03:04:05.123456" {
+		t.Errorf("event_time = %s", ts)
+	}
+	if n := count(t, pool, "SELECT sum(rows_loaded) FROM ingest_ledger WHERE file_id = $1", id('a')); n != 250 {
+		t.Errorf("ledger counts %d rows", n)
+	}
+}
+
+func TestApplyRejectsBadRowsAndLoadsTheRest(t *testing.T) {
+	s, pool := newStore(t)
+	body := rows(0, 2) +
+		"e-bad,2026-13-01 00:00:00,view,1,1.00,1,s\n" +
+		"e-neg,2026-01-01 00:00:00,view,1,-50.00,1,s\n" +
+		"e-nul,2026-01-01 00:00:00,view,1,1.00,1,a\x00b\n" +
+		"short,row\n" +
+		rows(2, 3)
+	out, err := s.Apply(context.Background(), []store.Message{part(id('b'), 1, 1, body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Loaded != 3 || out[0].Rejected != 4 {
+		t.Fatalf("outcome = %+v, want 3 loaded 4 rejected", out[0])
+	}
+	type rej struct {
+		line   int
+		column *string
+		reason string
+		raw    string
+	}
+	r, err := pool.Query(context.Background(), "SELECT line_number, column_name, reason, raw_line FROM user_activity_rejects ORDER BY line_number")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []rej
+	for r.Next() {
+		var x rej
+		r.Scan(&x.line, &x.column, &x.reason, &x.raw)
+		got = append(got, x)
+	}
+	wants := []struct {
+		line   int
+		reason string
+	}{
+		{4, `event_time "2026-13-01 00:00:00" is not a valid time`},
+		{5, `price "-50.00" is negative`},
+		{6, `contains a NUL byte`},
+		{7, "row has 2 fields, want 7"},
+	}
+	if len(got) != len(wants) {
+		t.Fatalf("rejects = %+v", got)
+	}
+	for i, w := range wants {
+		if got[i].line != w.line || !strings.Contains(got[i].reason, w.reason) {
+			t.Errorf("reject %d = %+v, want line %d reason %q", i, got[i], w.line, w.reason)
+		}
+	}
+	if got[2].raw != "e-nul,2026-01-01 00:00:00,view,1,1.00,1,a\uFFFDb" {
+		t.Errorf("raw line with NUL stored as %q", got[2].raw)
+	}
+}
+
+func TestApplyReportsDuplicatesAndLoadsTheRest(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	if _, err := s.Apply(ctx, []store.Message{part(id('c'), 1, 1, rows(0, 10))}); err != nil {
+		t.Fatal(err)
+	}
+	// Another file repeats e5 and e6; two messages of one batch share e20.
+	batch := []store.Message{
+		part(id('d'), 1, 1, rows(5, 7)+rows(20, 21)+rows(30, 32)),
+		part(id('e'), 1, 1, rows(20, 21)+rows(40, 41)),
+	}
+	out, err := s.Apply(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != (store.Outcome{Applied: true, Loaded: 3, Rejected: 2}) || out[1] != (store.Outcome{Applied: true, Loaded: 1, Rejected: 1}) {
+		t.Fatalf("outcomes = %+v", out)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity"); n != 14 {
+		t.Errorf("user_activity has %d rows, want 14", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity_rejects WHERE reason LIKE '%is already loaded from \"f-cccc.csv\"%'"); n != 2 {
+		t.Errorf("%d rejects name the file that loaded the first copy, want 2", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity_rejects WHERE reason LIKE '%appears earlier in the same batch%'"); n != 1 {
+		t.Errorf("%d in-batch duplicate rejects, want 1", n)
+	}
+}
+
+func TestApplyRecordsRejectedFilesOnce(t *testing.T) {
+	s, pool := newStore(t)
+	r := &ingest.Rejection{FileName: "link.csv", Reason: "is a symbolic link", LandedAt: time.Now()}
+	msg := store.Message{ID: r.MsgID(), Seq: 99, Rejection: r}
+	for range 2 {
+		if _, err := s.Apply(context.Background(), []store.Message{msg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, pool, "SELECT count(*) FROM rejected_files WHERE file_name = 'link.csv' AND file_id IS NULL"); n != 1 {
+		t.Errorf("rejected_files has %d rows for the notice, want 1", n)
+	}
+}
+
+func TestConcurrentLoadersApplyOnce(t *testing.T) {
+	s, pool := newStore(t)
+	batch := []store.Message{part(id('f'), 1, 2, rows(0, 500)), part(id('f'), 2, 2, rows(500, 1000))}
+	// The other loader receives the same messages in another order.
+	reversed := []store.Message{batch[1], batch[0]}
+	var wg sync.WaitGroup
+	applied := make([]int, 4)
+	for i := range 4 {
+		wg.Go(func() {
+			b := batch
+			if i%2 == 1 {
+				b = reversed
+			}
+			out, err := s.Apply(context.Background(), b)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, o := range out {
+				if o.Applied {
+					applied[i]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if total := applied[0] + applied[1] + applied[2] + applied[3]; total != 2 {
+		t.Errorf("messages applied %d times in all, want 2", total)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity"); n != 1000 {
+		t.Errorf("user_activity has %d rows, want 1000", n)
+	}
+}
