@@ -23,6 +23,13 @@ const (
 	HeaderLandedAt  = "Tributary-Landed-At"
 	HeaderReason    = "Tributary-Reason"
 	HeaderSize      = "Tributary-File-Size"
+
+	// Added to a message when it is dead-lettered.
+	HeaderDeadReason     = "Tributary-Dead-Reason"
+	HeaderDeadSubject    = "Tributary-Dead-Subject"
+	HeaderDeadStreamSeq  = "Tributary-Dead-Stream-Seq"
+	HeaderDeadDeliveries = "Tributary-Dead-Deliveries"
+	HeaderDeadAt         = "Tributary-Dead-At"
 )
 
 // Part describes one message of a landed file: the whole file, or one of the

@@ -22,7 +22,7 @@ type Settings struct {
 	DuplicateWindow time.Duration `env:"STREAM_DUPLICATE_WINDOW" envDefault:"2m" help:"window in which a re-published file is dropped by Nats-Msg-Id"`
 	Consumer        string        `env:"CONSUMER_NAME" envDefault:"loader" help:"durable pull consumer shared by all loaders"`
 	AckWait         time.Duration `env:"CONSUMER_ACK_WAIT" envDefault:"30s" help:"redelivery delay of an unacknowledged message"`
-	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"deliveries before a failing message is dead-lettered"`
+	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"deliveries of a failing message before the loader dead-letters it"`
 	MaxAckPending   int           `env:"CONSUMER_MAX_ACK_PENDING" envDefault:"1024" help:"messages in flight across all loaders"`
 	DeadLetterAge   time.Duration `env:"DLQ_MAX_AGE" envDefault:"720h" help:"how long dead letters are kept"`
 }
@@ -84,14 +84,17 @@ func (s Settings) StreamConfig() jetstream.StreamConfig {
 
 // ConsumerConfig is the durable pull consumer every loader shares. It has no
 // InactiveThreshold: a durable that vanished while loaders were down would
-// lose its place.
+// lose its place. Its server-side MaxDeliver is unlimited on purpose: the
+// loader enforces the delivery budget (Settings.MaxDeliver) and dead-letters
+// a message itself; a server-side limit would strand a message whose last
+// delivery met a crash, un-acknowledged forever and holding the ack floor.
 func (s Settings) ConsumerConfig() jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       s.Consumer,
 		Description:   "Loads landed files into PostgreSQL",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       s.AckWait,
-		MaxDeliver:    s.MaxDeliver,
+		MaxDeliver:    -1,
 		MaxAckPending: s.MaxAckPending,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		FilterSubject: s.SubjectPrefix + ".>",
