@@ -44,6 +44,20 @@ func Load[T any](name, summary string, args []string, usage io.Writer) (T, error
 	return cfg, nil
 }
 
+// FromMap builds a T from vars instead of the process environment, with the
+// same defaults and validation as Load. Tests and tools use it to configure
+// a service exactly as an operator would.
+func FromMap[T any](vars map[string]string) (T, error) {
+	var cfg T
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
+		return cfg, fmt.Errorf("read settings: %w", err)
+	}
+	if err := validate(&cfg); err != nil {
+		return cfg, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return cfg, nil
+}
+
 type validator interface{ Validate() error }
 
 // validate calls Validate on the struct and on every nested struct that has

@@ -62,3 +62,13 @@ func TestLoadRefusesArguments(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestFromMap(t *testing.T) {
+	cfg, err := FromMap[settings](map[string]string{"TEST_NAME": "z"})
+	if err != nil || cfg.Name != "z" || cfg.Inner.Wait != 2*time.Second {
+		t.Fatalf("cfg = %+v, %v", cfg, err)
+	}
+	if _, err := FromMap[settings](map[string]string{"TEST_WAIT": "0s"}); err == nil {
+		t.Fatal("invalid settings accepted")
+	}
+}

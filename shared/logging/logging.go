@@ -49,7 +49,7 @@ func (c *Config) Validate() error {
 func New(c Config, service string, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.Level)) // checked by Validate
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: readableDurations}
 	var h slog.Handler
 	if c.Format == "json" || (c.Format == "auto" && !isTerminal(w)) {
 		h = slog.NewJSONHandler(w, opts)
@@ -57,6 +57,15 @@ func New(c Config, service string, w io.Writer) *slog.Logger {
 		h = slog.NewTextHandler(w, opts)
 	}
 	return slog.New(h).With(KeyService, service)
+}
+
+// readableDurations prints durations as "2.5ms" in text and JSON alike
+// (JSON would otherwise carry integer nanoseconds).
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 func isTerminal(w io.Writer) bool {

@@ -1,0 +1,50 @@
+package harness
+
+import (
+	"strconv"
+
+	generator "github.com/tributary-dev/tributary/services/generator/app"
+	loader "github.com/tributary-dev/tributary/services/loader/app"
+	watcher "github.com/tributary-dev/tributary/services/watcher/app"
+	"github.com/tributary-dev/tributary/shared/config"
+	"go.uber.org/fx"
+)
+
+// Watcher starts a watcher configured by e's variables plus extra.
+func (e *Env) Watcher(extra map[string]string) *fx.App {
+	e.T.Helper()
+	cfg, err := config.FromMap[watcher.Config](e.With(extra))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Start(watcher.Module(cfg))
+}
+
+// Loader starts a loader configured by e's variables plus extra.
+func (e *Env) Loader(extra map[string]string) *fx.App {
+	e.T.Helper()
+	cfg, err := config.FromMap[loader.Config](e.With(extra))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Start(loader.Module(cfg))
+}
+
+// Generate runs the generator until it has landed files×rows events.
+func (e *Env) Generate(files, rows int, extra map[string]string) {
+	e.T.Helper()
+	vars := e.With(map[string]string{
+		"GENERATOR_FILES": strconv.Itoa(files), "GENERATOR_ROWS_PER_FILE": strconv.Itoa(rows), "GENERATOR_RATE": "0",
+	})
+	for k, v := range extra {
+		vars[k] = v
+	}
+	cfg, err := config.FromMap[generator.Config](vars)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	app := e.Start(generator.Module(cfg))
+	if sig := <-app.Wait(); sig.ExitCode != 0 { // it asks to stop once its files are landed
+		e.T.Fatalf("generator exited with code %d", sig.ExitCode)
+	}
+}
