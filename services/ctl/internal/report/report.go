@@ -64,10 +64,10 @@ type Period struct {
 
 // Product holds one product's figures.
 type Product struct {
-	ID                int32
-	Views, Purchases  int64
-	Revenue           contract.Cents
-	PurchasesPerView  *float64 // nil when the product had no view
+	ID               int32
+	Views, Purchases int64
+	Revenue          contract.Cents
+	PurchasesPerView *float64 // nil when the product had no view
 }
 
 // Conversion holds one bucket's view-to-purchase figures.
