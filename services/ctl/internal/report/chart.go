@@ -15,6 +15,7 @@ import (
 func Chart(rep *Report, path string) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Revenue per %s, %s to %s UTC", rep.Range.Bucket, stamp(rep.Range.From), stamp(rep.Range.To))
+	p.Title.Padding = vg.Points(8)
 	p.Y.Label.Text = "revenue"
 	p.X.Label.Text = "UTC"
 	p.X.Tick.Marker = timeTicks{}

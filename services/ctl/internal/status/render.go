@@ -26,10 +26,13 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 		line("files", "unknown: %v", s.BacklogErr)
 	}
 
-	if st := s.Stream; st != nil {
-		line("stream", "%s: %s messages waiting (%s), sequences %d to %d", settings.Stream, count(st.Msgs), size(st.Bytes), st.FirstSeq, st.LastSeq)
-	} else {
+	switch st := s.Stream; {
+	case st == nil:
 		line("stream", "unknown: %v", s.StreamErr)
+	case st.Msgs == 0:
+		line("stream", "%s: no message waiting, last sequence %d", settings.Stream, st.LastSeq)
+	default:
+		line("stream", "%s: %s messages waiting (%s), sequences %d to %d", settings.Stream, count(st.Msgs), size(st.Bytes), st.FirstSeq, st.LastSeq)
 	}
 	if c := s.Consumer; c != nil {
 		lag := c.NumPending + uint64(c.NumAckPending)
