@@ -11,8 +11,10 @@ replace (
 )
 
 require (
+	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nats-io/nats-server/v2 v2.15.2
+	github.com/prometheus/client_golang v1.25.0
 	github.com/tributary-dev/tributary/db v0.0.0-00010101000000-000000000000
 	github.com/tributary-dev/tributary/services/generator v0.0.0-00010101000000-000000000000
 	github.com/tributary-dev/tributary/services/loader v0.0.0-00010101000000-000000000000
@@ -42,7 +44,6 @@ require (
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/pressly/goose/v3 v3.30.0 // indirect
-	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.23.0 // indirect
