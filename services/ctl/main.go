@@ -24,6 +24,8 @@ type command struct {
 var commands = map[string]command{
 	"up":      {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
 	"migrate": {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"status":  {"print where the pipeline stands: backlog, stream, consumer lag, rows, rejects, readiness", runStatus},
+	"report":  {"print revenue, activity and conversion for a time range and chart revenue into results/", runReport},
 }
 
 func main() {

@@ -122,7 +122,7 @@ func (c Config) authOptions() ([]nats.Option, error) {
 // old or has JetStream off: both produce baffling errors later otherwise.
 func CheckServer(nc *nats.Conn) error {
 	if !nc.IsConnected() {
-		return fmt.Errorf("not connected to nats at %s", nc.Opts.Servers)
+		return fmt.Errorf("not connected to nats at %s", RedactURLs(nc.Opts.Servers...))
 	}
 	v := nc.ConnectedServerVersion()
 	if !atLeast(v, MinServerVersion) {

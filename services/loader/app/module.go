@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -37,8 +38,14 @@ func Module(cfg Config) fx.Option {
 		fx.Provide(newMetrics, newLoader),
 		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *loader.Loader, h *telemetry.Health, reg prometheus.Registerer,
 			js jetstream.JetStream, pool *pgxpool.Pool, c Config) {
+			h.Add("stream", func(ctx context.Context) error {
+				if _, err := js.Stream(ctx, c.Stream.Stream); err != nil {
+					return fmt.Errorf("stream %s: %w", c.Stream.Stream, err)
+				}
+				return nil
+			})
 			h.Add("consumer", l.Ready)
-			registerConsumerGauges(reg, js, c.Stream.Stream, c.Stream.Consumer)
+			registerJetStreamGauges(reg, js, c.Stream)
 			registerPoolGauges(reg, pool)
 			fxapp.Background(lc, sd, l.Run)
 		}),

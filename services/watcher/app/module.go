@@ -2,11 +2,14 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/watcher"
 	"github.com/tributary-dev/tributary/shared/fxapp"
@@ -26,10 +29,23 @@ func Module(cfg Config) fx.Option {
 		telemetry.Module,
 		natsconn.Module,
 		fx.Provide(newMetrics, newPublisher, newWatcher),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher) {
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config) {
+			h.Add("stream", streamReady(js, c.Stream.Stream))
+			registerBacklogGauges(reg, c.Data)
 			fxapp.Background(lc, sd, w.Run)
 		}),
 	)
+}
+
+// streamReady checks that the stream the watcher publishes to exists (the
+// watcher creates it on start) and answers.
+func streamReady(js jetstream.JetStream, name string) telemetry.Check {
+	return func(ctx context.Context) error {
+		if _, err := js.Stream(ctx, name); err != nil {
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+		return nil
+	}
 }
 
 func newPublisher(js jetstream.JetStream, s ingest.Settings, m *metrics, log *slog.Logger) *publish.Publisher {

@@ -49,16 +49,16 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 	rej := ingest.Rejection{FileName: name, LandedAt: landedAt}
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, RejectNotRegular)
 		return
 	}
 	// O_NOFOLLOW: a symlink swapped in after the Lstat is refused, never
 	// followed; O_NONBLOCK: a FIFO swapped in cannot hang the open.
 	f, err := w.root.OpenFile(claimed, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		if reason := openFailure(err); reason != "" {
+		if class, reason := openFailure(err); reason != "" {
 			rej.Reason = reason
-			w.reject(ctx, name, claimed, rej)
+			w.reject(ctx, name, claimed, rej, class)
 			return
 		}
 		log.Error("cannot open file; will retry", logging.Err(err))
@@ -71,9 +71,9 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		return
 	}
 	rej.Size = st.Size()
-	if reason := w.unacceptable(st); reason != "" {
+	if class, reason := w.unacceptable(st); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, class)
 		return
 	}
 
@@ -83,7 +83,7 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 	switch {
 	case errors.As(err, &re):
 		rej.Reason = re.Reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, RejectFormat)
 		return
 	case errors.Is(err, split.ErrChanged):
 		// Still written in place: hand it back to the settle rule.
@@ -113,23 +113,23 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 
 // unacceptable checks an opened regular file against the rules that keep
 // the watcher inside its directory and its limits.
-func (w *Watcher) unacceptable(st fs.FileInfo) string {
+func (w *Watcher) unacceptable(st fs.FileInfo) (class, reason string) {
 	if !st.Mode().IsRegular() {
-		return notRegular(st.Mode())
+		return RejectNotRegular, notRegular(st.Mode())
 	}
 	if n := linkCount(st); n > 1 {
-		return fmt.Sprintf("has %d hard links; only single-link files are read, since a link can expose a file from outside the data directory", n)
+		return RejectHardLinks, fmt.Sprintf("has %d hard links; only single-link files are read, since a link can expose a file from outside the data directory", n)
 	}
 	if st.Size() > w.cfg.MaxFileBytes {
-		return fmt.Sprintf("is %d bytes, more than the limit of %d bytes (WATCHER_MAX_FILE_BYTES)", st.Size(), w.cfg.MaxFileBytes)
+		return RejectTooLarge, fmt.Sprintf("is %d bytes, more than the limit of %d bytes (WATCHER_MAX_FILE_BYTES)", st.Size(), w.cfg.MaxFileBytes)
 	}
-	return ""
+	return "", ""
 }
 
 // reject records the refusal in the stream (the loader writes it to
 // rejected_files), then moves the file to rejected/ with NAME.reason beside
 // it. If the notice cannot be published the file stays claimed.
-func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.Rejection) {
+func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.Rejection, class string) {
 	log := w.log.With(logging.KeyFile, logging.SafeName(name))
 	if err := w.pub.PublishRejection(ctx, rej); err != nil {
 		if ctx.Err() == nil {
@@ -146,7 +146,7 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 	if err := w.root.WriteFile(target+datadir.ReasonSuffix, []byte(reason), 0o644); err != nil {
 		log.Error("cannot write rejection reason", logging.Err(err))
 	}
-	w.obs.FileRejected()
+	w.obs.FileRejected(class)
 	log.Warn("file rejected", "reason", rej.Reason, "moved_to", logging.SafeName(target))
 }
 
@@ -209,12 +209,12 @@ func notRegular(m fs.FileMode) string {
 
 // openFailure turns an open error caused by the file itself into a
 // rejection reason; other errors are worth a retry.
-func openFailure(err error) string {
+func openFailure(err error) (class, reason string) {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		return "cannot be read: permission denied"
+		return RejectUnreadable, "cannot be read: permission denied"
 	case errors.Is(err, syscall.ELOOP):
-		return "is a symbolic link; links are never followed, only regular files are read"
+		return RejectNotRegular, "is a symbolic link; links are never followed, only regular files are read"
 	}
-	return ""
+	return "", ""
 }

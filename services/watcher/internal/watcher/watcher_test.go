@@ -48,9 +48,9 @@ func (p *fakePublisher) PublishRejection(_ context.Context, r ingest.Rejection) 
 
 type nopObserver struct{}
 
-func (nopObserver) FileDiscovered()  {}
-func (nopObserver) FileArchived(int) {}
-func (nopObserver) FileRejected()    {}
+func (nopObserver) FileDiscovered()     {}
+func (nopObserver) FileArchived(int)    {}
+func (nopObserver) FileRejected(string) {}
 
 const goodCSV = "event_id,event_time,event_type,product_id,price,user_id,session_id\n" +
 	"a,2026-01-01 00:00:00,view,1,1.00,1,s\n"
