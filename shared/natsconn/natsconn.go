@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,17 @@ type Config struct {
 	CAFile       string `env:"NATS_CA_FILE" help:"CA certificate to verify the server (enables TLS)"`
 	CertFile     string `env:"NATS_CERT_FILE" help:"client certificate for mutual TLS"`
 	KeyFile      string `env:"NATS_KEY_FILE" help:"client key for mutual TLS"`
+	InboxPrefix  string `env:"NATS_INBOX_PREFIX" help:"prefix of reply subjects (default _INBOX.<service>): the server lets each identity subscribe to its own only"`
+}
+
+// ForService fills in what defaults per service: the inbox prefix
+// _INBOX.<service>, which deployments/nats/auth.conf allows that service's
+// identity, and only it, to subscribe to.
+func (c Config) ForService(service string) Config {
+	if c.InboxPrefix == "" {
+		c.InboxPrefix = "_INBOX." + service
+	}
+	return c
 }
 
 // Validate checks that options which go together are given together.
@@ -60,6 +72,9 @@ func Connect(c Config, name string, log *slog.Logger) (*nats.Conn, error) {
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.PingInterval(10 * time.Second),
+		// Keep retrying after repeated authorization errors too (credentials
+		// being rotated on the server): the default gives up for good.
+		nats.IgnoreAuthErrorAbort(),
 		nats.ConnectHandler(func(nc *nats.Conn) {
 			log.Info("nats connected", "url", nc.ConnectedUrlRedacted(), "server_version", nc.ConnectedServerVersion())
 		}),
@@ -93,6 +108,9 @@ func Connect(c Config, name string, log *slog.Logger) (*nats.Conn, error) {
 
 func (c Config) authOptions() ([]nats.Option, error) {
 	var opts []nats.Option
+	if c.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(c.InboxPrefix))
+	}
 	switch {
 	case c.CredsFile != "":
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
@@ -122,7 +140,7 @@ func (c Config) authOptions() ([]nats.Option, error) {
 // old or has JetStream off: both produce baffling errors later otherwise.
 func CheckServer(nc *nats.Conn) error {
 	if !nc.IsConnected() {
-		return fmt.Errorf("not connected to nats at %s", nc.Opts.Servers)
+		return fmt.Errorf("not connected to nats at %s", RedactURLs(nc.Opts.Servers))
 	}
 	v := nc.ConnectedServerVersion()
 	if !atLeast(v, MinServerVersion) {
@@ -134,6 +152,28 @@ func CheckServer(nc *nats.Conn) error {
 // IsJetStreamOff reports whether err means the server runs without JetStream.
 func IsJetStreamOff(err error) bool {
 	return errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount)
+}
+
+// RedactURLs hides the passwords and tokens of server URLs for display.
+func RedactURLs(urls []string) string {
+	out := make([]string, len(urls))
+	for i, s := range urls {
+		u, err := url.Parse(strings.TrimSpace(s))
+		switch {
+		case err != nil:
+			out[i] = "(unparsable url)" // it may hold a secret: never echo it
+		case u.User == nil:
+			out[i] = u.String()
+		default:
+			if _, hasPassword := u.User.Password(); hasPassword {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			} else {
+				u.User = url.User("xxxxx") // a bare token
+			}
+			out[i] = u.String()
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 func atLeast(have, want string) bool {
