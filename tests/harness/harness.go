@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/secrets"
 	"github.com/tributary-dev/tributary/shared/testkit/natstest"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 	"go.uber.org/fx"
@@ -34,13 +35,24 @@ type Env struct {
 	// Vars are the environment variables every service gets; tests may
 	// add to them before starting services.
 	Vars map[string]string
+	// ServiceVars are added to Vars for one service ("watcher", "loader").
+	ServiceVars map[string]map[string]string
+	// Creds are the identities of a NewSecure environment.
+	Creds *secrets.Set
+	// Logs, when set, receives every service's log at debug level (JSON).
+	Logs io.Writer
 }
 
 // New prepares servers, database (migrated) and data directory.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewOn(t, natstest.RunServer(t))
+}
+
+// NewOn is New with a NATS server of the test's choosing.
+func NewOn(t testing.TB, ns *server.Server) *Env {
+	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	ns := natstest.RunServer(t)
 	e := &Env{
 		T:           t,
 		NATS:        ns,
@@ -85,6 +97,10 @@ func (e *Env) With(extra map[string]string) map[string]string {
 // Start starts an fx application and stops it when the test ends.
 func (e *Env) Start(opt fx.Option) *fx.App {
 	e.T.Helper()
+	if e.Logs != nil {
+		capture := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opt = fx.Options(opt, fx.Decorate(func(*slog.Logger) *slog.Logger { return capture }))
+	}
 	app := fx.New(opt, fx.NopLogger)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

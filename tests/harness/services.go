@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"maps"
 	"strconv"
 
 	generator "github.com/tributary-dev/tributary/services/generator/app"
@@ -13,7 +14,7 @@ import (
 // Watcher starts a watcher configured by e's variables plus extra.
 func (e *Env) Watcher(extra map[string]string) *fx.App {
 	e.T.Helper()
-	cfg, err := config.FromMap[watcher.Config](e.With(extra))
+	cfg, err := config.FromMap[watcher.Config](e.serviceVars("watcher", extra))
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func (e *Env) Watcher(extra map[string]string) *fx.App {
 // Loader starts a loader configured by e's variables plus extra.
 func (e *Env) Loader(extra map[string]string) *fx.App {
 	e.T.Helper()
-	cfg, err := config.FromMap[loader.Config](e.With(extra))
+	cfg, err := config.FromMap[loader.Config](e.serviceVars("loader", extra))
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -47,4 +48,10 @@ func (e *Env) Generate(files, rows int, extra map[string]string) {
 	if sig := <-app.Wait(); sig.ExitCode != 0 { // it asks to stop once its files are landed
 		e.T.Fatalf("generator exited with code %d", sig.ExitCode)
 	}
+}
+
+func (e *Env) serviceVars(service string, extra map[string]string) map[string]string {
+	vars := e.With(e.ServiceVars[service])
+	maps.Copy(vars, extra)
+	return vars
 }
