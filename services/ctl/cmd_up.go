@@ -23,6 +23,7 @@ func runUp(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs.StringVar(&c.NATSConfig, "nats-config", "deployments/nats/nats.conf", "nats-server configuration file")
 	fs.IntVar(&c.NATSPort, "nats-port", 4322, "NATS client port (not 4222, which an old system server may hold)")
 	fs.IntVar(&c.NATSMonitor, "nats-monitor", 8322, "NATS monitoring port")
+	fs.StringVar(&c.LoaderRole, "loader-role", db.LoaderRole, "PostgreSQL role the loader runs as (password generated under $DATA_DIR/secrets); '' runs it as DATABASE_URL's")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -22,8 +22,10 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"up":      {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
-	"migrate": {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"up":          {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
+	"migrate":     {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"credentials": {"make a deployment's NATS nkeys and database password files (once) and print the NATS server's environment", runCredentials},
+	"db-login":    {"let a PostgreSQL role log in with the password in a file (sent as a SCRAM verifier)", runDBLogin},
 }
 
 func main() {
