@@ -75,7 +75,7 @@ func NewOn(t testing.TB, ns *server.Server) *Env {
 		"NATS_URL":                ns.ClientURL(),
 		"DATABASE_URL":            dbURL,
 		"DATA_DIR":                e.Data.Dir,
-		"HTTP_ADDR":               "",
+		"HTTP_ADDR":               "127.0.0.1:0", // "" would mean the default port: never bind 9101-9103 in tests
 		"LOG_FORMAT":              "text",
 		"LOG_LEVEL":               "warn",
 		"WATCHER_ID":              "w1",

@@ -65,7 +65,15 @@ func ShippedNATSOptions(t *testing.T, conf string, creds *secrets.Set) *server.O
 func NewSecure(t *testing.T) *Env {
 	t.Helper()
 	creds := Credentials(t)
-	e := NewOn(t, natstest.Start(t, ShippedNATSOptions(t, "deployments/nats/nats.conf", creds)))
+	return NewSecureOn(t, creds, natstest.Start(t, ShippedNATSOptions(t, "deployments/nats/nats.conf", creds)))
+}
+
+// NewSecureOn is NewSecure on servers (a cluster: clients list them all)
+// that know creds.
+func NewSecureOn(t *testing.T, creds *secrets.Set, servers ...*server.Server) *Env {
+	t.Helper()
+	e := NewOn(t, servers[0])
+	e.Vars["NATS_URL"] = ClientURLs(servers...)
 	e.Creds = creds
 	passwordFile, err := creds.PasswordFile(secrets.Loader)
 	if err != nil {

@@ -34,6 +34,16 @@ func (e *Env) Loader(extra map[string]string) *fx.App {
 // Generate runs the generator until it has landed files×rows events.
 func (e *Env) Generate(files, rows int, extra map[string]string) {
 	e.T.Helper()
+	app := e.StartGenerator(files, rows, extra)
+	if sig := <-app.Wait(); sig.ExitCode != 0 { // it asks to stop once its files are landed
+		e.T.Fatalf("generator exited with code %d", sig.ExitCode)
+	}
+}
+
+// StartGenerator starts the generator for files×rows events; its Wait
+// reports when they are landed.
+func (e *Env) StartGenerator(files, rows int, extra map[string]string) *fx.App {
+	e.T.Helper()
 	vars := e.With(map[string]string{
 		"GENERATOR_FILES": strconv.Itoa(files), "GENERATOR_ROWS_PER_FILE": strconv.Itoa(rows), "GENERATOR_RATE": "0",
 	})
@@ -44,10 +54,7 @@ func (e *Env) Generate(files, rows int, extra map[string]string) {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	app := e.Start(generator.Module(cfg))
-	if sig := <-app.Wait(); sig.ExitCode != 0 { // it asks to stop once its files are landed
-		e.T.Fatalf("generator exited with code %d", sig.ExitCode)
-	}
+	return e.Start(generator.Module(cfg))
 }
 
 func (e *Env) serviceVars(service string, extra map[string]string) map[string]string {

@@ -1,0 +1,132 @@
+// Package scale runs the pipeline the way it scales out: on a replicated
+// NATS cluster, with several watchers and several loaders.
+package scale
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/tests/harness"
+)
+
+// Three clustered nats-servers from the shipped configuration, streams R3,
+// two watchers and two loaders with their least-privilege identities; the
+// stream leader is shut down while files flow. Every row must arrive
+// exactly once: counts and price sums exact.
+func TestClusterSurvivesLosingTheStreamLeader(t *testing.T) {
+	creds := harness.Credentials(t)
+	servers := harness.StartCluster(t, creds)
+	env := harness.NewSecureOn(t, creds, servers...)
+	env.Vars["STREAM_REPLICAS"] = "3"
+	js, err := jetstream.New(harness.Admin(t, creds, servers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	env.Loader(nil)
+	env.Loader(nil)
+	env.Watcher(map[string]string{"WATCHER_ID": "w1"})
+	env.Watcher(map[string]string{"WATCHER_ID": "w2"})
+
+	const files, rows = 60, 500
+	gen := env.StartGenerator(files, rows, map[string]string{"GENERATOR_RATE": "3000"}) // ~10 s of landing
+	// Mid-run: files still landing and being published, rows being loaded.
+	env.Eventually(60*time.Second, "a quarter published and loading", func() bool {
+		return len(env.Files(datadir.Archive)) >= files/4 && env.Rows() > 0
+	})
+
+	before := streamInfo(t, js)
+	if before.Config.Replicas != 3 || len(before.Cluster.Replicas) != 2 {
+		t.Fatalf("stream has %d replicas (%d followers), want R3", before.Config.Replicas, len(before.Cluster.Replicas))
+	}
+	leader := serverNamed(t, servers, before.Cluster.Leader)
+	archived, rowsAtKill := len(env.Files(datadir.Archive)), env.Rows()
+	leader.Shutdown()
+	leader.WaitForShutdown()
+	t.Logf("shut down stream leader %s: %d of %d files published, %d of %d rows loaded, %d messages waiting in the stream",
+		before.Cluster.Leader, archived, files, rowsAtKill, files*rows, before.State.Msgs)
+
+	select {
+	case sig := <-gen.Wait():
+		if sig.ExitCode != 0 {
+			t.Fatalf("generator exited with %d", sig.ExitCode)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("generator did not finish")
+	}
+	env.Eventually(120*time.Second, "every row loaded", func() bool { return env.Rows() >= files*rows })
+	time.Sleep(2 * time.Second) // let a duplicate, if any, surface
+
+	after := streamInfo(t, js)
+	t.Logf("new stream leader %s", after.Cluster.Leader)
+	if after.Cluster.Leader == before.Cluster.Leader {
+		t.Errorf("the leader is still %s", after.Cluster.Leader)
+	}
+	o := env.ReadOracle(env.Data.Path(datadir.Archive))
+	loaded, distinct, cents := env.Loaded()
+	t.Logf("files: %d archived; rows: %d in files, %d loaded, %d distinct; price sum: %d cents in files, %d loaded",
+		len(env.Files(datadir.Archive)), o.Rows, loaded, distinct, o.Cents, cents)
+	if o.Rows != files*rows || len(env.Files(datadir.Archive)) != files {
+		t.Fatalf("archive holds %d rows in %d files, want %d in %d", o.Rows, len(env.Files(datadir.Archive)), files*rows, files)
+	}
+	if loaded != o.Rows || distinct != o.Rows || cents != o.Cents {
+		t.Errorf("loaded %d rows (%d distinct), %d cents; want %d rows, %d cents", loaded, distinct, cents, o.Rows, o.Cents)
+	}
+	if n := env.Count("SELECT count(*) FROM user_activity_rejects"); n != 0 {
+		t.Errorf("%d rejects, want 0", n)
+	}
+	if n := env.Count("SELECT count(*) FROM ingest_ledger"); n != files {
+		t.Errorf("ledger has %d messages, want %d", n, files)
+	}
+	if dlq := streamMsgs(t, js, "INGEST_DLQ"); dlq != 0 {
+		t.Errorf("%d dead letters, want 0", dlq)
+	}
+}
+
+func streamInfo(t *testing.T, js jetstream.JetStream) *jetstream.StreamInfo {
+	t.Helper()
+	var last error
+	for range 100 { // an election may be under way
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s, err := js.Stream(ctx, "INGEST")
+		if err == nil {
+			var info *jetstream.StreamInfo
+			info, err = s.Info(ctx)
+			if err == nil && info.Cluster != nil && info.Cluster.Leader != "" {
+				cancel()
+				return info
+			}
+		}
+		cancel()
+		last = err
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("stream info: %v", last)
+	return nil
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		t.Fatalf("stream %s: %v", name, err)
+	}
+	return s.CachedInfo().State.Msgs
+}
+
+func serverNamed(t *testing.T, servers []*server.Server, name string) *server.Server {
+	t.Helper()
+	for _, s := range servers {
+		if s.Name() == name {
+			return s
+		}
+	}
+	t.Fatalf("no server named %q", name)
+	return nil
+}
