@@ -11,24 +11,26 @@ import (
 	"go.uber.org/fx"
 )
 
-// Watcher starts a watcher configured by e's variables plus extra.
-func (e *Env) Watcher(extra map[string]string) *fx.App {
+// Watcher starts a watcher configured by e's variables plus extra; opts
+// may add to the application (fx.Populate, to look inside).
+func (e *Env) Watcher(extra map[string]string, opts ...fx.Option) *fx.App {
 	e.T.Helper()
 	cfg, err := config.FromMap[watcher.Config](e.serviceVars("watcher", extra))
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	return e.Start(watcher.Module(cfg))
+	return e.Start(fx.Options(append(opts, watcher.Module(cfg))...))
 }
 
-// Loader starts a loader configured by e's variables plus extra.
-func (e *Env) Loader(extra map[string]string) *fx.App {
+// Loader starts a loader configured by e's variables plus extra; opts
+// may add to the application.
+func (e *Env) Loader(extra map[string]string, opts ...fx.Option) *fx.App {
 	e.T.Helper()
 	cfg, err := config.FromMap[loader.Config](e.serviceVars("loader", extra))
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	return e.Start(loader.Module(cfg))
+	return e.Start(fx.Options(append(opts, loader.Module(cfg))...))
 }
 
 // Generate runs the generator until it has landed files×rows events.
