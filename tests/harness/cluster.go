@@ -19,8 +19,8 @@ import (
 // StartCluster runs the shipped 3-node cluster configuration
 // (deployments/nats/cluster/nats-N.conf: auth, JetStream, sync always) in
 // process, on random loopback ports, and waits until JetStream has a meta
-// leader.
-func StartCluster(t *testing.T, creds *secrets.Set) []*server.Server {
+// leader. tweaks, if any, change each node's options before it starts.
+func StartCluster(t testing.TB, creds *secrets.Set, tweaks ...func(*server.Options)) []*server.Server {
 	t.Helper()
 	// A JetStream cluster needs its routes configured before it starts, so
 	// the route ports are picked first (free a moment ago: a small race
@@ -41,6 +41,9 @@ func StartCluster(t *testing.T, creds *secrets.Set) []*server.Server {
 		opts := ShippedNATSOptions(t, fmt.Sprintf("deployments/nats/cluster/nats-%d.conf", i+1), creds)
 		opts.Cluster.Host, opts.Cluster.Port = "127.0.0.1", ports[i]
 		opts.Routes = routes
+		for _, tweak := range tweaks {
+			tweak(opts)
+		}
 		servers = append(servers, natstest.Start(t, opts))
 	}
 	nc := Admin(t, creds, servers...)

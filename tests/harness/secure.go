@@ -40,7 +40,7 @@ func Credentials(t testing.TB) *secrets.Set {
 // public keys of creds in the environment, then moves it to a random
 // loopback port, turns monitoring off and stores in a temporary directory.
 // Authentication and permissions stay exactly as shipped.
-func ShippedNATSOptions(t *testing.T, conf string, creds *secrets.Set) *server.Options {
+func ShippedNATSOptions(t testing.TB, conf string, creds *secrets.Set) *server.Options {
 	t.Helper()
 	for _, kv := range creds.ServerEnv() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -62,7 +62,7 @@ func ShippedNATSOptions(t *testing.T, conf string, creds *secrets.Set) *server.O
 // permissions), each service connecting as its own identity, and the loader
 // connecting to PostgreSQL as a login role that is a member of
 // tributary_loader, its password in a file (DATABASE_PASSWORD_FILE).
-func NewSecure(t *testing.T) *Env {
+func NewSecure(t testing.TB) *Env {
 	t.Helper()
 	creds := Credentials(t)
 	return NewSecureOn(t, creds, natstest.Start(t, ShippedNATSOptions(t, "deployments/nats/nats.conf", creds)))
@@ -70,7 +70,7 @@ func NewSecure(t *testing.T) *Env {
 
 // NewSecureOn is NewSecure on servers (a cluster: clients list them all)
 // that know creds.
-func NewSecureOn(t *testing.T, creds *secrets.Set, servers ...*server.Server) *Env {
+func NewSecureOn(t testing.TB, creds *secrets.Set, servers ...*server.Server) *Env {
 	t.Helper()
 	e := NewOn(t, servers[0])
 	e.Vars["NATS_URL"] = ClientURLs(servers...)
