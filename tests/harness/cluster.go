@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,16 +24,10 @@ func StartCluster(t testing.TB, creds *secrets.Set, tweaks ...func(*server.Optio
 	// A JetStream cluster needs its routes configured before it starts, so
 	// the route ports are picked first (free a moment ago: a small race
 	// with other processes, not with these servers).
-	ports := make([]int, 3)
+	ports := freePorts(t, 3)
 	routes := make([]*url.URL, 3)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		routes[i] = &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", ports[i])}
+	for i, port := range ports {
+		routes[i] = &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", port)}
 	}
 	var servers []*server.Server
 	for i := range 3 {

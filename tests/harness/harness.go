@@ -52,10 +52,18 @@ func New(t testing.TB) *Env {
 // NewOn is New with a NATS server of the test's choosing.
 func NewOn(t testing.TB, ns *server.Server) *Env {
 	t.Helper()
+	e := NewAt(t, ns.ClientURL())
+	e.NATS = ns
+	return e
+}
+
+// NewAt is New with NATS servers the test runs itself, at natsURL (comma
+// separated). Env.NATS is nil.
+func NewAt(t testing.TB, natsURL string) *Env {
+	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	e := &Env{
 		T:           t,
-		NATS:        ns,
 		DatabaseURL: dbURL,
 		Data:        datadir.Config{Dir: filepath.Join(t.TempDir(), "data")},
 	}
@@ -72,7 +80,7 @@ func NewOn(t testing.TB, ns *server.Server) *Env {
 	}
 	e.Pool = pool
 	e.Vars = map[string]string{
-		"NATS_URL":                ns.ClientURL(),
+		"NATS_URL":                natsURL,
 		"DATABASE_URL":            dbURL,
 		"DATA_DIR":                e.Data.Dir,
 		"HTTP_ADDR":               "127.0.0.1:0", // "" would mean the default port: never bind 9101-9103 in tests

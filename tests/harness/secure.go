@@ -72,8 +72,16 @@ func NewSecure(t testing.TB) *Env {
 // that know creds.
 func NewSecureOn(t testing.TB, creds *secrets.Set, servers ...*server.Server) *Env {
 	t.Helper()
-	e := NewOn(t, servers[0])
-	e.Vars["NATS_URL"] = ClientURLs(servers...)
+	e := NewSecureAt(t, creds, ClientURLs(servers...))
+	e.NATS = servers[0]
+	return e
+}
+
+// NewSecureAt is NewSecure on NATS servers the test runs itself, at
+// natsURL, that know creds.
+func NewSecureAt(t testing.TB, creds *secrets.Set, natsURL string) *Env {
+	t.Helper()
+	e := NewAt(t, natsURL)
 	e.Creds = creds
 	passwordFile, err := creds.PasswordFile(secrets.Loader)
 	if err != nil {
