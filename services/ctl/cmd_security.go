@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/shared/postgres"
 	"github.com/tributary-dev/tributary/shared/secrets"
@@ -64,15 +63,22 @@ func runDBLogin(ctx context.Context, args []string, _ io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	url := envOr("DATABASE_URL", defaultDatabaseURL)
-	conn, err := pgx.Connect(ctx, url)
+	c := operatorDatabase()
+	pool, err := postgres.Open(ctx, c, "tributary-ctl")
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", postgres.Redact(url), err)
-	}
-	defer conn.Close(ctx)
-	if err := db.SetLogin(ctx, conn, role, strings.TrimSpace(string(b)), *create); err != nil {
 		return err
 	}
-	log.Info("role may log in", "role", role, "password_file", file, "database", postgres.Redact(url))
+	defer pool.Close()
+	if err := db.SetLogin(ctx, pool, role, strings.TrimSpace(string(b)), *create); err != nil {
+		return err
+	}
+	log.Info("role may log in", "role", role, "password_file", file, "database", postgres.Redact(c.URL))
 	return nil
+}
+
+// operatorDatabase is the connection of ctl's database commands:
+// DATABASE_URL, with the password from DATABASE_PASSWORD_FILE if set, and
+// no statement timeout (a migration may take long).
+func operatorDatabase() postgres.Config {
+	return postgres.Config{URL: envOr("DATABASE_URL", defaultDatabaseURL), PasswordFile: os.Getenv("DATABASE_PASSWORD_FILE"), MaxConns: 2}
 }

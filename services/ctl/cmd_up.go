@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/services/ctl/internal/up"
 	"github.com/tributary-dev/tributary/shared/postgres"
@@ -41,12 +40,12 @@ func runMigrate(ctx context.Context, args []string, _ io.Writer, log *slog.Logge
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url := envOr("DATABASE_URL", defaultDatabaseURL)
-	pool, err := pgxpool.New(ctx, url)
+	c := operatorDatabase()
+	pool, err := postgres.Open(ctx, c, "tributary-ctl")
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	log.Info("migrating", "database", postgres.Redact(url))
+	log.Info("migrating", "database", postgres.Redact(c.URL))
 	return db.Migrate(ctx, pool, log)
 }
