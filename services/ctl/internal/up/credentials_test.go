@@ -2,6 +2,8 @@ package up
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"os"
@@ -21,11 +23,23 @@ func TestCredentialsGiveChildrenFilesNotSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	const role = "tributary_up_test_loader" // not the shared tributary_loader
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	role := "tributary_up_test_" + hex.EncodeToString(suffix) // not the shared tributary_loader
 	if _, err := conn.Exec(ctx, "CREATE ROLE "+role+" NOLOGIN"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Exec(context.Background(), "DROP ROLE "+role) })
+	t.Cleanup(func() {
+		admin, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+		if err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+			return
+		}
+		defer admin.Close(context.Background())
+		if _, err := admin.Exec(context.Background(), "DROP ROLE "+role); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
 
 	c := Config{DataDir: t.TempDir(), DatabaseURL: dbURL, LoaderRole: role, NATSPort: 4322}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
