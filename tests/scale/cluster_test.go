@@ -127,6 +127,9 @@ func loseStreamLeader(t *testing.T, env *harness.Env, admin *nats.Conn, kill fun
 	if dlq := streamMsgs(t, js, "INGEST_DLQ"); dlq != 0 {
 		t.Errorf("%d dead letters, want 0", dlq)
 	}
+	// Every message acknowledged (a work queue drops what is acked): the
+	// loaders' acks got through their permissions and the failover.
+	env.Eventually(10*time.Second, "the work queue empty", func() bool { return streamMsgs(t, js, "INGEST") == 0 })
 }
 
 func adminAuth(t *testing.T, creds *secrets.Set) nats.Option {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/shared/contract"
 	"github.com/tributary-dev/tributary/shared/secrets"
 	"github.com/tributary-dev/tributary/tests/harness"
@@ -48,6 +49,15 @@ func TestSecretsStayOutOfLogsAndMetrics(t *testing.T) {
 	if n := env.Count("SELECT count(*) FROM user_activity_rejects WHERE file_name = 'dup-b.csv'"); n != 1 {
 		t.Fatalf("%d duplicate rejects, want 1", n)
 	}
+	// The loader's acks pass its permissions: the work queue empties.
+	js, err := jetstream.New(harness.Admin(t, env.Creds, env.NATS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Eventually(10*time.Second, "the work queue empty", func() bool {
+		s, err := js.Stream(t.Context(), "INGEST")
+		return err == nil && s.CachedInfo().State.Msgs == 0
+	})
 	var user string
 	var super bool
 	if err := env.Pool.QueryRow(t.Context(), `SELECT a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
