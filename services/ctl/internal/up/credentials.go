@@ -56,6 +56,21 @@ func prepareCredentials(ctx context.Context, c Config, log *slog.Logger) (creden
 	return cr, nil
 }
 
+// inheritedEnv is ctl's environment without the database credentials,
+// which only the loader gets (as its own role): the other children never
+// see the administrator's connection or password.
+func inheritedEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch name, _, _ := strings.Cut(kv, "="); name {
+		case "DATABASE_URL", "DATABASE_PASSWORD_FILE", "PGPASSWORD", "PGPASSFILE":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // asRole is databaseURL with the user replaced and any password removed:
 // the password comes from DATABASE_PASSWORD_FILE.
 func asRole(databaseURL, role string) (string, error) {

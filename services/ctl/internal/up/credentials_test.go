@@ -97,3 +97,13 @@ func TestAsRole(t *testing.T) {
 		t.Error("a keyword/value string was accepted")
 	}
 }
+
+func TestChildrenDoNotInheritDatabaseCredentials(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://admin:s3cret@db/tributary")
+	t.Setenv("PGPASSWORD", "s3cret")
+	t.Setenv("LOG_LEVEL", "debug")
+	env := strings.Join(inheritedEnv(), "\n")
+	if strings.Contains(env, "s3cret") || !strings.Contains(env, "LOG_LEVEL=debug") {
+		t.Errorf("inherited environment:\n%s", env)
+	}
+}

@@ -165,7 +165,7 @@ type child struct {
 
 func (c *child) start(mux *prefixer, env []string) error {
 	c.cmd = exec.Command(c.path, c.args...)
-	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Env = append(inheritedEnv(), env...)
 	c.cmd.Stdout = mux.writer(c.name)
 	c.cmd.Stderr = mux.writer(c.name)
 	c.cmd.SysProcAttr = procAttr()
