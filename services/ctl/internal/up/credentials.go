@@ -37,6 +37,9 @@ func prepareCredentials(ctx context.Context, c Config, log *slog.Logger) (creden
 		watcher: []string{"NATS_NKEY_FILE=" + set.NATS[secrets.Watcher].SeedFile},
 		loader:  []string{"NATS_NKEY_FILE=" + set.NATS[secrets.Loader].SeedFile, "DATABASE_URL=" + c.DatabaseURL},
 	}
+	if f := os.Getenv("DATABASE_PASSWORD_FILE"); c.LoaderRole == "" && f != "" {
+		cr.loader = append(cr.loader, "DATABASE_PASSWORD_FILE="+f) // the loader runs as DATABASE_URL's role
+	}
 	if c.LoaderRole != "" {
 		passwordFile, err := set.PasswordFile(secrets.Loader)
 		if err != nil {
