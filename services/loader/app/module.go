@@ -28,7 +28,7 @@ import (
 // Module is the loader application for cfg.
 func Module(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg, cfg.NATS, cfg.Stream, cfg.Postgres, telemetry.Addr(cfg.HTTPAddr),
+		fx.Supply(cfg, cfg.NATS.ForService("loader"), cfg.Stream, cfg.Postgres, telemetry.Addr(cfg.HTTPAddr),
 			natsconn.ClientName("loader"), postgres.AppName("tributary-loader")),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "loader", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),

@@ -23,7 +23,7 @@ import (
 // Module is the watcher application for cfg.
 func Module(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg, cfg.NATS, cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
+		fx.Supply(cfg, cfg.NATS.ForService("watcher"), cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "watcher", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,
