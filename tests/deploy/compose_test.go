@@ -19,12 +19,14 @@ import (
 	loaderapp "github.com/tributary-dev/tributary/services/loader/app"
 	watcherapp "github.com/tributary-dev/tributary/services/watcher/app"
 	"github.com/tributary-dev/tributary/shared/config"
+	"github.com/tributary-dev/tributary/shared/secrets"
 )
 
 const repo = "../.."
 
 func loadCompose(t *testing.T) *types.Project {
 	t.Helper()
+	makeCredentials(t)
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(repo, "deployments", "compose.yaml")},
 		cli.WithOsEnv, cli.WithName("tributary"))
 	if err != nil {
@@ -104,5 +106,28 @@ func TestImagesBuildFromFilesThatExist(t *testing.T) {
 			}
 		}
 		f.Close()
+	}
+}
+
+// makeCredentials creates deployments/secrets the way the compose file's
+// header says to (ctl credentials), unless an operator already has, so the
+// test also checks that the files compose references are the ones made.
+func makeCredentials(t *testing.T) {
+	t.Helper()
+	dir := filepath.Join(repo, "deployments", "secrets")
+	if _, err := os.Stat(dir); err == nil {
+		return
+	}
+	set, err := secrets.Ensure(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if _, err := set.PasswordFile(secrets.Loader); err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Join(set.ServerEnv(), "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "nats.env"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
