@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +19,7 @@ import (
 	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/natsconn"
 	"github.com/tributary-dev/tributary/shared/postgres"
+	"github.com/tributary-dev/tributary/shared/secrets"
 	"golang.org/x/term"
 )
 
@@ -44,7 +44,7 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer, _ *slog.Log
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	vars := environ()
+	vars := withLocalIdentity(environ(), secrets.Reader)
 	if *natsURL != "" {
 		vars["NATS_URL"] = *natsURL
 	} else if vars["NATS_URL"] == "" {
@@ -79,6 +79,9 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer, _ *slog.Log
 			src.JetStream = js
 		} else {
 			src.NATSErr = fmt.Errorf("NATS unreachable at %s", natsconn.RedactURLs(env.NATS.URL))
+			if last := nc.LastError(); last != nil {
+				src.NATSErr = fmt.Errorf("%w: %v", src.NATSErr, last)
+			}
 		}
 		snap := gatherWithDB(ctx, src, env.Postgres, *timeout)
 		if clear {
@@ -125,16 +128,6 @@ func waitConnected(ctx context.Context, nc *nats.Conn, timeout time.Duration) {
 	for !nc.IsConnected() && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func environ() map[string]string {
-	vars := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			vars[k] = v
-		}
-	}
-	return vars
 }
 
 func isTerminal(w io.Writer) bool {

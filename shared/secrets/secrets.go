@@ -42,6 +42,9 @@ type Set struct {
 	NATS map[string]NKey // by role
 }
 
+// SeedFileName is the file holding role's nkey seed in a credentials directory.
+func SeedFileName(role string) string { return "nats-" + role + ".nk" }
+
 // PublicKeyEnv names the environment variable through which the server
 // configuration receives role's public key.
 func PublicKeyEnv(role string) string { return "NATS_" + strings.ToUpper(role) + "_NKEY" }
@@ -81,7 +84,7 @@ func Ensure(dir string) (*Set, error) {
 	}
 	s := &Set{Dir: dir, NATS: map[string]NKey{}}
 	for _, role := range NATSRoles {
-		k, err := ensureNKey(filepath.Join(dir, "nats-"+role+".nk"))
+		k, err := ensureNKey(filepath.Join(dir, SeedFileName(role)))
 		if err != nil {
 			return nil, fmt.Errorf("nkey of %s: %w", role, err)
 		}
