@@ -22,8 +22,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"up":      {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
-	"migrate": {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"up":        {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
+	"migrate":   {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"reconcile": {"list every archived file that is not loaded, and why (read-only)", runReconcile},
 }
 
 func main() {

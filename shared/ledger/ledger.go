@@ -30,21 +30,21 @@ func FileID(r io.Reader) (string, error) {
 
 // Progress is what the ledger holds of one file.
 type Progress struct {
-	Parts     int   // parts the file was split into
-	Committed int   // distinct parts committed
-	Rows      int64 // rows loaded from them
-	Rejected  int64 // rows rejected from them
+	Parts     int     // parts the file was split into
+	Committed []int32 // indexes of the parts committed, ascending
+	Rows      int64   // rows loaded from them
+	Rejected  int64   // rows rejected from them
 }
 
 // Loaded reports whether every part of the file is committed.
-func (p Progress) Loaded() bool { return p.Parts > 0 && p.Committed == p.Parts }
+func (p Progress) Loaded() bool { return p.Parts > 0 && len(p.Committed) == p.Parts }
 
 // Files returns the ledger's progress of each file id found in it; ids it
 // has no part of are absent. Only data parts count (message id
 // FILEID.PART), not a rejection notice that carries the same file id.
 func Files(ctx context.Context, q Querier, ids []string) (map[string]Progress, error) {
 	rows, err := q.Query(ctx, `
-		SELECT file_id, max(parts), count(DISTINCT part), sum(rows_loaded), sum(rows_rejected)
+		SELECT file_id, max(parts), array_agg(DISTINCT part ORDER BY part), sum(rows_loaded), sum(rows_rejected)
 		FROM ingest_ledger
 		WHERE file_id = ANY($1) AND message_id = file_id || '.' || part
 		GROUP BY file_id`, ids)
@@ -58,6 +58,7 @@ func Files(ctx context.Context, q Querier, ids []string) (map[string]Progress, e
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &p.Parts, &p.Committed, &p.Rows, &p.Rejected}, func() error {
 		out[id] = p
+		p = Progress{}
 		return nil
 	})
 	if err != nil {
