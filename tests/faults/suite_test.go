@@ -31,7 +31,7 @@ func paramsFromEnv(t *testing.T) params {
 	p := params{rounds: 14, minPG: 3, rows: 15_000, rate: 1500, sizes: []int{100, 400, 1000}, loaders: 3,
 		outage: 3 * time.Second, maxGap: 1500 * time.Millisecond, settle: 2 * time.Minute}
 	if os.Getenv("FAULTS_LONG") == "1" {
-		p = params{rounds: 70, minPG: 5, rows: 200_000, rate: 1500, sizes: []int{250, 1000, 2500}, loaders: 1,
+		p = params{rounds: 85, minPG: 5, rows: 200_000, rate: 1500, sizes: []int{250, 1000, 2500}, loaders: 1,
 			outage: time.Minute, maxGap: 3 * time.Second, settle: 10 * time.Minute}
 	}
 	ints := map[string]*int{"FAULTS_ROUNDS": &p.rounds, "FAULTS_PG": &p.minPG, "FAULTS_ROWS": &p.rows,
