@@ -53,7 +53,7 @@ func plan(rng *rand.Rand, rounds, loaders, minPG int, outage, maxGap time.Durati
 	weights := []struct {
 		f fault
 		w int
-	}{{killWatcher, 28}, {killLoader, 30}, {killNATS, 16}, {stopNATS, 8}, {killGenerator, 8}, {pauseLoader, 5}, {pgTerminate, 5}}
+	}{{killWatcher, 28}, {killLoader, 30}, {killNATS, 16}, {stopNATS, 8}, {killGenerator, 8}, {pauseLoader, 5}, {pgTerminate, 5}, {pgOutage, 2}}
 	total := 0
 	for _, w := range weights {
 		total += w.w
@@ -73,7 +73,11 @@ func plan(rng *rand.Rand, rounds, loaders, minPG int, outage, maxGap time.Durati
 		s := &steps[i]
 		s.gap = time.Duration(rng.Int64N(int64(maxGap)))
 		s.which = rng.IntN(loaders)
-		if s.down == 0 {
+		switch {
+		case s.down > 0:
+		case s.fault == pgOutage:
+			s.down = time.Duration(2+rng.IntN(4)) * time.Second
+		default:
 			s.down = time.Duration(rng.Int64N(int64(800 * time.Millisecond)))
 		}
 	}

@@ -84,6 +84,9 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	defer func() {
 		if t.Failed() {
 			t.Logf("seed %d; logs:\n%s", p.seed, c.LogTails(25))
+			if dir, err := c.KeepLogs(fmt.Sprintf("tributary-faults-%d", p.seed)); err == nil {
+				t.Logf("all logs kept in %s", dir)
+			}
 		}
 	}()
 	watcher := c.Watcher(nil)

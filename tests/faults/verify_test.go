@@ -58,6 +58,7 @@ func verify(t *testing.T, c *cluster.Cluster, o *oracle) result {
 	r.duplicated = int(dupRejects) + max(0, int(ledgerRows)-o.rows)
 	if dupRejects != 0 || int(ledgerRows) != o.rows {
 		t.Errorf("duplicate rejects %d (want 0); ledger counts %d rows loaded, want %d", dupRejects, ledgerRows, o.rows)
+		logRejects(t, c)
 	}
 	if n := q("SELECT count(*) FROM user_activity_rejects"); int(n) != o.rejects {
 		t.Errorf("%d rejected rows, want %d (2 per file with bad rows)", n, o.rejects)
@@ -145,4 +146,26 @@ func names(t *testing.T, dir string) map[string]bool {
 		out[e.Name()] = true
 	}
 	return out
+}
+
+// logRejects shows a sample of the rejects and their messages' ledger rows.
+func logRejects(t *testing.T, c *cluster.Cluster) {
+	t.Helper()
+	rows, err := c.Pool.Query(context.Background(), `
+		SELECT r.file_name, r.line_number, r.stream_seq, r.reason, coalesce(l.message_id, '?'), coalesce(l.rows_loaded, -1)
+		FROM user_activity_rejects r LEFT JOIN ingest_ledger l ON l.stream_seq = r.stream_seq
+		ORDER BY r.id LIMIT 8`)
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, reason, msgID string
+		var line, loaded int
+		var seq int64
+		if err := rows.Scan(&name, &line, &seq, &reason, &msgID, &loaded); err == nil {
+			t.Logf("reject: %s line %d stream_seq %d (%s, rows_loaded %d): %s", name, line, seq, msgID, loaded, reason)
+		}
+	}
 }

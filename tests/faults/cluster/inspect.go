@@ -131,7 +131,12 @@ func CountLog(p *Proc, s string) int {
 // LogTails returns the last lines of every process's log, for a failure.
 func (c *Cluster) LogTails(lines int) string {
 	var b strings.Builder
+	seen := map[string]bool{} // generator incarnations share a log
 	for _, p := range c.procs {
+		if seen[p.LogFile()] {
+			continue
+		}
+		seen[p.LogFile()] = true
 		data, err := os.ReadFile(p.LogFile())
 		if err != nil {
 			continue
@@ -143,4 +148,23 @@ func (c *Cluster) LogTails(lines int) string {
 		}
 	}
 	return b.String()
+}
+
+// KeepLogs copies every log into a new directory under the system's
+// temporary directory, which outlives the test, and returns it.
+func (c *Cluster) KeepLogs(name string) (string, error) {
+	dir, err := os.MkdirTemp("", name+"-")
+	if err != nil {
+		return "", err
+	}
+	for _, p := range c.procs {
+		data, err := os.ReadFile(p.LogFile())
+		if err != nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p.LogFile())), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
