@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"report":      {"print revenue, activity and conversion for a time range and chart revenue into results/", runReport},
 	"credentials": {"make a deployment's NATS nkeys and database password files (once) and print the NATS server's environment", runCredentials},
 	"db-login":    {"let a PostgreSQL role log in with the password in a file (sent as a SCRAM verifier)", runDBLogin},
+	"reconcile":   {"list every archived file that is not loaded, and why (read-only)", runReconcile},
 }
 
 func main() {

@@ -93,7 +93,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 }
 
 // insertLedger records every message and returns the indexes of those not
-// recorded before. Rows are inserted in message-id order so that two
+// recorded before, each id once. Rows are inserted in message-id order so that two
 // loaders holding overlapping batches lock ledger keys in the same order
 // and never deadlock; a loader that meets a key another one has not
 // committed yet waits for it, then skips the message if it committed.
@@ -145,6 +145,9 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	for i, m := range msgs {
 		if isNew[m.ID] {
 			fresh = append(fresh, i)
+			// A message redelivered into the batch it is already in (a
+			// stalled fetch outlived AckWait) is applied once.
+			delete(isNew, m.ID)
 		}
 	}
 	return fresh, nil

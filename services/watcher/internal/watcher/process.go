@@ -46,6 +46,9 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 	if err != nil {
 		return
 	}
+	if w.finishArchive(claimed, name, info) {
+		return
+	}
 	rej := ingest.Rejection{FileName: name, LandedAt: landedAt}
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
@@ -150,12 +153,39 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 	log.Warn("file rejected", "reason", rej.Reason, "moved_to", logging.SafeName(target))
 }
 
+// finishArchive completes a move into archive/ that a crash interrupted
+// between its link and its unlink: the claimed file then has a second link
+// in archive/, under its name or a numbered one. Only an acknowledged file
+// is archived, so the claim is dropped; refusing the file for its extra
+// link would report a loaded file as rejected.
+func (w *Watcher) finishArchive(claimed, name string, info fs.FileInfo) bool {
+	if !info.Mode().IsRegular() || linkCount(info) < 2 {
+		return false
+	}
+	for i := 0; i < maxNumbered; i++ {
+		st, err := w.root.Lstat(path.Join(datadir.Archive, numbered(name, i)))
+		if err != nil || !os.SameFile(st, info) {
+			continue // names may have gaps (archive retention)
+		}
+		if err := w.root.Remove(claimed); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			w.log.Error("cannot drop claim of an archived file; will retry", logging.KeyFile, logging.SafeName(name), logging.Err(err))
+			return true
+		}
+		w.log.Warn("finished archiving a file a crash left half-moved", logging.KeyFile, logging.SafeName(name))
+		return true
+	}
+	return false
+}
+
+// maxNumbered bounds the numbered names moveTo tries.
+const maxNumbered = 1000
+
 // moveTo moves src into dir under name, or under name with a counter when
 // that is taken: an archived or rejected file is never overwritten. A hard
 // link then an unlink makes the move atomic and no-clobber; where links are
 // impossible (a directory) a rename into a free name is used.
 func (w *Watcher) moveTo(src, dir, name string) (string, error) {
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < maxNumbered; i++ {
 		dst := path.Join(dir, numbered(name, i))
 		err := w.root.Link(src, dst)
 		if err == nil {
