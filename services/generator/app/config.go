@@ -22,7 +22,7 @@ type Config struct {
 	Products      int     `env:"GENERATOR_PRODUCTS" envDefault:"1000" help:"distinct products"`
 	Users         int     `env:"GENERATOR_USERS" envDefault:"5000" help:"distinct users"`
 	EventDay      string  `env:"GENERATOR_EVENT_DAY" help:"stamp events evenly across this UTC day (2006-01-02) instead of now, for a report or dashboard demo; needs GENERATOR_FILES"`
-	HTTPAddr      string  `env:"HTTP_ADDR" envDefault:"127.0.0.1:9101" help:"address of /metrics, /healthz and /readyz; empty disables"`
+	HTTPAddr      string  `env:"HTTP_ADDR" envDefault:"127.0.0.1:9101" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 }
 
 // Validate refuses settings that cannot produce a valid file.

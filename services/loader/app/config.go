@@ -21,7 +21,7 @@ type Config struct {
 	Postgres      postgres.Config
 	Data          datadir.Config   // its archive/ is where retention removes loaded files
 	Retention     retention.Config // ledger and archive retention
-	HTTPAddr      string           `env:"HTTP_ADDR" envDefault:"127.0.0.1:9103" help:"address of /metrics, /healthz and /readyz; empty disables"`
+	HTTPAddr      string           `env:"HTTP_ADDR" envDefault:"127.0.0.1:9103" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 	Workers       int              `env:"LOADER_WORKERS" envDefault:"2" help:"batches loaded at once, each on its own connection"`
 	BatchMessages int              `env:"LOADER_BATCH_MESSAGES" envDefault:"16" help:"most messages (file parts) in one transaction"`
 	BatchRows     int              `env:"LOADER_BATCH_ROWS" envDefault:"100000" help:"most rows in one transaction (from the watcher's row counts)"`
