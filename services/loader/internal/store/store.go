@@ -141,10 +141,13 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	for _, id := range inserted {
 		isNew[id] = true
 	}
+	// A batch may hold one message twice (a re-publish after the duplicate
+	// window fetched with the original): only its first copy is fresh.
 	var fresh []int
 	for i, m := range msgs {
 		if isNew[m.ID] {
 			fresh = append(fresh, i)
+			delete(isNew, m.ID)
 		}
 	}
 	return fresh, nil

@@ -231,3 +231,26 @@ func TestConcurrentLoadersApplyOnce(t *testing.T) {
 		t.Errorf("user_activity has %d rows, want 1000", n)
 	}
 }
+
+func TestApplyLoadsAMessageOnceWhenABatchHoldsItTwice(t *testing.T) {
+	s, pool := newStore(t)
+	// The same part stored twice in the stream (re-published after the
+	// duplicate window while the first copy was still waiting) and fetched
+	// into one batch: one ledger key, so one load and no duplicate rejects.
+	first := part(id('g'), 1, 1, rows(0, 20))
+	again := first
+	again.Seq = first.Seq + 100
+	out, err := s.Apply(context.Background(), []store.Message{first, again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != (store.Outcome{Applied: true, Loaded: 20}) || out[1].Applied {
+		t.Fatalf("outcomes = %+v, want the first applied and the second skipped", out)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity"); n != 20 {
+		t.Errorf("user_activity has %d rows, want 20", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity_rejects"); n != 0 {
+		t.Errorf("%d rejects, want none: the second copy is the same message, not a duplicate event", n)
+	}
+}
