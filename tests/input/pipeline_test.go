@@ -1,0 +1,250 @@
+// Package input lands bad, hostile and huge input on the real pipeline
+// (watcher and loader from their fx modules, embedded NATS, real
+// PostgreSQL) and checks that every good row loads, every bad one is
+// explained, and nothing stalls or leaks.
+package input
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/tests/harness"
+)
+
+// pipeline is a running watcher and loader with what they said and sent.
+type pipeline struct {
+	*harness.Env
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	logs    *logBook
+	traffic *traffic
+}
+
+// startPipeline starts a watcher and a loader on a fresh environment,
+// recording their JSON logs and every message that crosses NATS.
+func startPipeline(t *testing.T, vars map[string]string) *pipeline {
+	t.Helper()
+	env := harness.New(t)
+	env.Vars["LOG_FORMAT"] = "json"
+	env.Vars["LOG_LEVEL"] = "info"
+	for k, v := range vars {
+		env.Vars[k] = v
+	}
+	nc, err := nats.Connect(env.NATS.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pipeline{Env: env, nc: nc, js: js, traffic: recordTraffic(t, nc)}
+	p.logs = captureLogs(t, func() {
+		env.Watcher(nil)
+		env.Loader(nil)
+	})
+	return p
+}
+
+// idle waits until nothing is left to do: input holds only the names in
+// left (files the watcher ignores on purpose), nothing is claimed, and the
+// stream holds no message (every part and notice was committed and acked).
+func (p *pipeline) idle(timeout time.Duration, left ...string) {
+	p.T.Helper()
+	p.Eventually(timeout, "the pipeline to finish with every file: "+p.Describe(), func() bool {
+		for _, name := range p.Files(datadir.Input) {
+			if !slices.Contains(left, name) {
+				return false
+			}
+		}
+		if claimed, _ := os.ReadDir(filepath.Join(p.Data.Path(datadir.Claimed), "w1")); len(claimed) > 0 {
+			return false
+		}
+		return p.streamMsgs("INGEST") == 0
+	})
+}
+
+func (p *pipeline) streamMsgs(name string) uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := p.js.Stream(ctx, name)
+	if err != nil {
+		return 1 << 62 // not there yet
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 1 << 62
+	}
+	return info.State.Msgs
+}
+
+// logBook holds the JSON log records the services wrote.
+type logBook struct {
+	mu      sync.Mutex
+	records []map[string]any
+	bad     []string // lines that are not one JSON object: an injection
+}
+
+// captureLogs runs start (which builds the services, whose loggers take
+// os.Stderr when they are built) with os.Stderr redirected into a pipe, and
+// reads that pipe until the test ends.
+func captureLogs(t *testing.T, start func()) *logBook {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := &logBook{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var rec map[string]any
+			book.mu.Lock()
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				book.bad = append(book.bad, sc.Text())
+			} else {
+				book.records = append(book.records, rec)
+			}
+			book.mu.Unlock()
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	// Cleanups run last-in first-out: this one runs after the services
+	// registered by start have stopped.
+	t.Cleanup(func() {
+		w.Close()
+		<-done
+		r.Close()
+		if t.Failed() {
+			for _, rec := range book.all() {
+				b, _ := json.Marshal(rec)
+				t.Logf("log: %s", b)
+			}
+		}
+	})
+	stderr := os.Stderr
+	os.Stderr = w
+	defer func() { os.Stderr = stderr }()
+	start()
+	return book
+}
+
+func (b *logBook) all() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.records)
+}
+
+// find returns the records with msg whose attributes include attrs.
+func (b *logBook) find(msg string, attrs map[string]string) []map[string]any {
+	var out []map[string]any
+	for _, rec := range b.all() {
+		if rec["msg"] != msg {
+			continue
+		}
+		match := true
+		for k, v := range attrs {
+			if s, _ := rec[k].(string); s != v {
+				match = false
+			}
+		}
+		if match {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// injected returns output lines that were not a single JSON record.
+func (b *logBook) injected() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.bad)
+}
+
+// contains reports whether any log record mentions s.
+func (b *logBook) contains(s string) bool {
+	for _, rec := range b.all() {
+		raw, _ := json.Marshal(rec)
+		if strings.Contains(string(raw), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// traffic records every message that crosses the NATS server: publishes
+// to the stream, dead letters, JetStream API replies.
+type traffic struct {
+	mu   sync.Mutex
+	msgs []*nats.Msg
+}
+
+func recordTraffic(t *testing.T, nc *nats.Conn) *traffic {
+	t.Helper()
+	tr := &traffic{}
+	sub, err := nc.Subscribe(">", func(m *nats.Msg) {
+		tr.mu.Lock()
+		tr.msgs = append(tr.msgs, m)
+		tr.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.SetPendingLimits(-1, -1)
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// contains reports whether s appears in any recorded subject, header or
+// payload.
+func (tr *traffic) contains(s string) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for _, m := range tr.msgs {
+		if strings.Contains(m.Subject, s) || strings.Contains(string(m.Data), s) {
+			return true
+		}
+		for k, vs := range m.Header {
+			if strings.Contains(k, s) || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, s) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// subjects returns the distinct subjects seen outside the JetStream API.
+func (tr *traffic) subjects() []string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	var out []string
+	for _, m := range tr.msgs {
+		if strings.HasPrefix(m.Subject, "$JS.") || strings.HasPrefix(m.Subject, "_INBOX.") || strings.HasPrefix(m.Subject, "$SYS.") {
+			continue
+		}
+		if !slices.Contains(out, m.Subject) {
+			out = append(out, m.Subject)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
