@@ -76,6 +76,16 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		w.reject(ctx, name, claimed, rej)
 		return
 	}
+	// A producer writing in place may pause for longer than the settle
+	// time; the claim rename does not stop it writing. Wait in the claim
+	// directory (retried on every rescan) until its writer closes the file.
+	if writing, _ := openForWriting(f); writing {
+		if w.markWriting(name, true) {
+			log.Info("file is still open for writing; waiting until its writer closes it")
+		}
+		return
+	}
+	w.markWriting(name, false)
 
 	start := w.now()
 	layout, err := split.Inspect(io.NewSectionReader(f, 0, st.Size()), st.Size(), w.pub.MaxPartBytes(w.cfg.MaxPartBytes))
