@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
@@ -112,7 +113,7 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		}
 		return
 	}
-	if _, err := w.moveTo(claimed, datadir.Archive, name); err != nil {
+	if _, err := w.moveTo(claimed, datadir.Archive, name, 0); err != nil {
 		log.Error("published but not archived; will publish again (a no-op) and retry", logging.Err(err))
 		return
 	}
@@ -147,7 +148,7 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 		}
 		return
 	}
-	target, err := w.moveTo(claimed, datadir.Rejected, name)
+	target, err := w.moveTo(claimed, datadir.Rejected, name, len(datadir.ReasonSuffix))
 	if err != nil {
 		log.Error("cannot move rejected file; will retry", logging.Err(err))
 		return
@@ -163,10 +164,11 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 // moveTo moves src into dir under name, or under name with a counter when
 // that is taken: an archived or rejected file is never overwritten. A hard
 // link then an unlink makes the move atomic and no-clobber; where links are
-// impossible (a directory) a rename into a free name is used.
-func (w *Watcher) moveTo(src, dir, name string) (string, error) {
+// impossible (a directory) a rename into a free name is used. The name is
+// shortened if needed to leave room for a suffix of room bytes (".reason").
+func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
 	for i := 0; i < 1000; i++ {
-		dst := path.Join(dir, numbered(name, i))
+		dst := path.Join(dir, fitted(name, i, room))
 		err := w.root.Link(src, dst)
 		if err == nil {
 			if err := w.root.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -197,6 +199,30 @@ func numbered(name string, n int) string {
 		ext = ""
 	}
 	return strings.TrimSuffix(name, ext) + "." + strconv.Itoa(n) + ext
+}
+
+// maxNameBytes is the longest file name Linux filesystems accept.
+const maxNameBytes = 255
+
+// fitted is numbered(name, n) cut, on a character boundary and keeping the
+// counter, so that it plus room more bytes is a valid file name: a name at
+// the limit can still be archived under a counter, or rejected with
+// NAME.reason beside it.
+func fitted(name string, n, room int) string {
+	s := numbered(name, n)
+	limit := maxNameBytes - room
+	if len(s) <= limit {
+		return s
+	}
+	tag := ""
+	if n > 0 {
+		tag = "." + strconv.Itoa(n)
+	}
+	cut := limit - len(tag)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + tag
 }
 
 func notRegular(m fs.FileMode) string {
