@@ -24,6 +24,7 @@ type command struct {
 var commands = map[string]command{
 	"up":      {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
 	"migrate": {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"redrive": {"put fixed rejected files, or dead letters, back through the pipeline", runRedrive},
 }
 
 func main() {
