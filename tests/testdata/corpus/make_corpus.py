@@ -256,6 +256,16 @@ write("json-lines.json",
 
 write("row-larger-than-a-message.csv", HEADER, row(b"big-ok"), row(b"big-row", sess=b"x" * 5000), row(b"big-ok-2"))
 
+# A quote opened by mistake and closed a hundred lines later: one record of
+# more than a message, rejected alone; the rows after it load.
+lines = [HEADER, row(b"qf-1"), row(b"qf-open", sess=b'"oops')]
+lines += [row(b"qf-swallowed-%03d" % i) for i in range(100)]
+lines += [b'closed here"', row(b"qf-2")]
+write("quote-closed-far-later.csv", *lines)
+
+# One 10 KB line without a newline after the header.
+write("giant-last-line.csv", HEADER, b"g" * 10000, final=False)
+
 lines = [HEADER]
 i = 0
 while sum(len(l) + 1 for l in lines) <= 65536:

@@ -47,6 +47,10 @@ func New(js JetStream, settings ingest.Settings, log *slog.Logger, obs Observer)
 	return &Publisher{js: js, settings: settings, log: log, obs: obs, maxWait: 5 * time.Second}
 }
 
+// oversizedPrefix is how much of a row too large for a message is sent,
+// for the rejected row's raw line.
+const oversizedPrefix = 2 << 10
+
 // headerRoom is what a part's headers may take out of the server's
 // max_payload (headers count against it).
 const headerRoom = 2 << 10
@@ -89,16 +93,23 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 	start := time.Now()
 	var buf []byte
 	for i, span := range f.Layout.Parts {
-		if int64(cap(buf)) < span.Length {
-			buf = make([]byte, span.Length)
+		length := span.Length
+		if span.Oversized {
+			length = min(length, oversizedPrefix)
 		}
-		body := buf[:span.Length]
+		if int64(cap(buf)) < length {
+			buf = make([]byte, length)
+		}
+		body := buf[:length]
 		if _, err := f.Content.ReadAt(body, span.Offset); err != nil {
 			return fmt.Errorf("read part %d: %w", i+1, err)
 		}
 		part := ingest.Part{
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
+		}
+		if span.Oversized {
+			part.OversizedRow = span.Length
 		}
 		msg := &nats.Msg{Subject: p.settings.DataSubject(), Header: part.Header(), Data: body}
 		if err := p.publish(ctx, msg); err != nil {
