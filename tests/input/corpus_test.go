@@ -39,6 +39,7 @@ type corpusCase struct {
 	PriceSum    string                        `json:"price_sum"`
 	Values      map[string]map[string]*string `json:"values"` // event_id → column → text (nil: NULL)
 	Rejects     []rowReject                   `json:"rejects"`
+	Logged      string                        `json:"logged"` // a message the services must log once about the file
 }
 
 type rowReject struct {
@@ -161,6 +162,9 @@ func TestCorpus(t *testing.T) {
 }
 
 func (p *pipeline) checkCase(t *testing.T, c corpusCase, content []byte) {
+	if c.Logged != "" && len(p.logs.find(c.Logged, map[string]string{"file": c.File})) != 1 {
+		t.Errorf("want one log line %q", c.Logged)
+	}
 	archived, archErr := os.ReadFile(filepath.Join(p.Data.Path(datadir.Archive), c.File))
 	rejected, rejErr := os.ReadFile(filepath.Join(p.Data.Path(datadir.Rejected), c.File))
 	if c.Rejected != "" {

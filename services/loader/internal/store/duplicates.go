@@ -57,7 +57,7 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 	_, err = pgx.ForEachRow(rows, []any{&ord, &firstOrd, &inBatch, &loadedBy}, func() error {
 		ref := src.emitted[ord]
 		if inBatch {
-			name := src.msgs[src.emitted[firstOrd].msg].fileName()
+			name := src.msgs[src.emitted[firstOrd].msg].FileName()
 			loadedBy = &name
 		}
 		reason := "event_id " + strconv.Quote(ref.id) + " is already loaded; the first copy loaded wins"

@@ -23,7 +23,7 @@ func insertRejects(ctx context.Context, tx pgx.Tx, msgs []Message, rejects []rej
 		if r.column != "" {
 			column = &r.column
 		}
-		rows[i] = []any{m.fileID(), m.fileName(), int32(r.line), column, r.reason, printable(r.raw, r.size), int64(m.Seq)}
+		rows[i] = []any{m.fileID(), m.FileName(), int32(r.line), column, r.reason, printable(r.raw, r.size), int64(m.Seq)}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"user_activity_rejects"},
 		[]string{"file_id", "file_name", "line_number", "column_name", "reason", "raw_line", "stream_seq"},

@@ -113,7 +113,7 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 		m := msgs[i]
 		ids = append(ids, m.ID)
 		fileIDs = append(fileIDs, m.fileID())
-		names = append(names, m.fileName())
+		names = append(names, m.FileName())
 		seqs = append(seqs, int64(m.Seq))
 		part, count, at := int32(1), int32(1), (*time.Time)(nil)
 		if m.Part != nil {
