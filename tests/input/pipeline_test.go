@@ -180,13 +180,20 @@ func (b *logBook) injected() []string {
 
 // contains reports whether any log record mentions s.
 func (b *logBook) contains(s string) bool {
-	for _, rec := range b.all() {
+	hits, _ := b.matches(s)
+	return hits > 0
+}
+
+// matches counts the log records that mention s, out of all of them.
+func (b *logBook) matches(s string) (hits, total int) {
+	all := b.all()
+	for _, rec := range all {
 		raw, _ := json.Marshal(rec)
 		if strings.Contains(string(raw), s) {
-			return true
+			hits++
 		}
 	}
-	return false
+	return hits, len(all)
 }
 
 // traffic records every message that crosses the NATS server: publishes
@@ -217,19 +224,25 @@ func recordTraffic(t *testing.T, nc *nats.Conn) *traffic {
 // contains reports whether s appears in any recorded subject, header or
 // payload.
 func (tr *traffic) contains(s string) bool {
+	hits, _ := tr.matches(s)
+	return hits > 0
+}
+
+// matches counts the recorded messages whose subject, headers or payload
+// hold s, out of all of them.
+func (tr *traffic) matches(s string) (hits, total int) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	for _, m := range tr.msgs {
-		if strings.Contains(m.Subject, s) || strings.Contains(string(m.Data), s) {
-			return true
-		}
+		found := strings.Contains(m.Subject, s) || strings.Contains(string(m.Data), s)
 		for k, vs := range m.Header {
-			if strings.Contains(k, s) || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, s) }) {
-				return true
-			}
+			found = found || strings.Contains(k, s) || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, s) })
+		}
+		if found {
+			hits++
 		}
 	}
-	return false
+	return hits, len(tr.msgs)
 }
 
 // subjects returns the distinct subjects seen outside the JetStream API.
