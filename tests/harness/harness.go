@@ -63,7 +63,7 @@ func New(t testing.TB) *Env {
 		"NATS_URL":                ns.ClientURL(),
 		"DATABASE_URL":            dbURL,
 		"DATA_DIR":                e.Data.Dir,
-		"HTTP_ADDR":               "",
+		"HTTP_ADDR":               "127.0.0.1:0", // a free port: "" falls back to the default (caarlos0/env), which test packages running at once would share
 		"LOG_FORMAT":              "text",
 		"LOG_LEVEL":               "warn",
 		"WATCHER_ID":              "w1",
