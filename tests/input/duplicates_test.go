@@ -24,7 +24,7 @@ func TestSameContentAfterTheDuplicateWindowLoadsOnce(t *testing.T) {
 	if n := p.Count("SELECT count(*) FROM user_activity_rejects"); n != 0 {
 		t.Errorf("%d rejects: a copy of a whole file is not a duplicate of its events", n)
 	}
-	if len(p.logs.find("message already loaded; acknowledged without loading it again", map[string]string{"file": "copy-later.csv"})) != 1 {
+	if p.logs.wait("message already loaded; acknowledged without loading it again", map[string]string{"file": "copy-later.csv"}, 1) != 1 {
 		t.Error("want one log line saying the copy was already loaded")
 	}
 	if len(p.logs.find("file content already in the stream; this copy loads nothing", nil)) != 0 {

@@ -2,10 +2,7 @@ package input
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,7 +175,7 @@ func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 		WHERE l.file_name = $1 ORDER BY 1`, stored)
 	reasons := p.strings("SELECT reason FROM rejected_files WHERE file_name = $1", stored)
 	safe := logging.SafeName(name)
-	if c.logged != "" && len(p.logs.find(c.logged, map[string]string{"file": safe})) != 1 {
+	if c.logged != "" && p.logs.wait(c.logged, map[string]string{"file": safe}, 1) != 1 {
 		t.Errorf("want one log line %q", c.logged)
 	}
 	switch {
@@ -189,7 +186,7 @@ func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 		if len(loaded)+len(reasons) > 0 {
 			t.Errorf("an ignored file was processed: loaded %q, rejected %q", loaded, reasons)
 		}
-		if len(p.logs.find("ignoring hidden or temporary file", map[string]string{"file": safe})) != 1 {
+		if p.logs.wait("ignoring hidden or temporary file", map[string]string{"file": safe}, 1) != 1 {
 			t.Error("want one log line saying the file is ignored")
 		}
 		return "ignored (hidden or temporary name), left in input, logged once"
@@ -204,7 +201,7 @@ func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 		if reason != c.rejected+"\n" {
 			t.Errorf("reason file beside %q holds %q, want %q", moved, reason, c.rejected+"\n")
 		}
-		if len(p.logs.find("file rejected", map[string]string{"file": safe, "reason": c.rejected})) != 1 {
+		if p.logs.wait("file rejected", map[string]string{"file": safe, "reason": c.rejected}, 1) != 1 {
 			t.Error("want one log line saying the file was rejected, and why")
 		}
 		return "rejected: " + c.rejected
@@ -215,7 +212,7 @@ func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 		if n := p.Count("SELECT count(*) FROM ingest_ledger WHERE file_name = $1", stored); n != 1 {
 			t.Errorf("%d messages for the file, want exactly one: never published half-written", n)
 		}
-		if len(p.logs.find("file published", map[string]string{"file": safe})) != 1 {
+		if p.logs.wait("file published", map[string]string{"file": safe}, 1) != 1 {
 			t.Error("want one log line saying the file was published")
 		}
 		return fmt.Sprintf("loaded %d rows, archived", len(loaded))
@@ -253,64 +250,4 @@ func (p *pipeline) pgContains(s string) []string {
 		}
 	}
 	return found
-}
-
-// landAt writes content beside path and renames it there, as a producer
-// following the contract does.
-func landAt(path string, content []byte) error {
-	tmp := filepath.Join(filepath.Dir(filepath.Dir(path)), datadir.Temp, fmt.Sprintf("land-%d", time.Now().UnixNano()))
-	if err := os.WriteFile(tmp, content, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-func symlinkTo(target string) func(*testing.T, string) error {
-	return func(_ *testing.T, path string) error { return os.Symlink(target, path) }
-}
-
-// makeDevice creates a character device like /dev/null; it needs root
-// (CAP_MKNOD), and the case is skipped with the reason otherwise.
-func makeDevice(_ *testing.T, path string) error {
-	err := syscall.Mknod(path, syscall.S_IFCHR|0o644, int(1<<8|3))
-	if errors.Is(err, fs.ErrPermission) {
-		return fmt.Errorf("mknod needs root (CAP_MKNOD): %w", err)
-	}
-	return err
-}
-
-func makeSocket(t *testing.T, path string) error {
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		return err
-	}
-	t.Cleanup(func() { l.Close() })
-	return nil
-}
-
-// writeInPlace writes a file straight into input (no rename) in two
-// bursts with a pause far longer than the settle time between them, the
-// way a slow producer would: the half-written file must never be
-// published.
-func writeInPlace(t *testing.T, path string) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	full := csvOf("wip-1", "wip-2", "wip-3", "wip-4")
-	half := bytes.Index(full, []byte("wip-3"))
-	if _, err := f.Write(full[:half]); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { <-done })
-	go func() {
-		defer close(done)
-		defer f.Close()
-		time.Sleep(2 * time.Second) // ten settle times, ten rescans
-		if _, err := f.Write(full[half:]); err != nil {
-			t.Errorf("write the rest: %v", err)
-		}
-	}()
-	return nil
 }

@@ -171,6 +171,19 @@ func (b *logBook) find(msg string, attrs map[string]string) []map[string]any {
 	return out
 }
 
+// wait gives the log pipe time to deliver, and returns how many records
+// with msg and attrs there are once there are want of them, or after 5s.
+func (b *logBook) wait(msg string, attrs map[string]string, want int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := len(b.find(msg, attrs))
+		if n >= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // injected returns output lines that were not a single JSON record.
 func (b *logBook) injected() []string {
 	b.mu.Lock()
@@ -259,5 +272,23 @@ func (tr *traffic) subjects() []string {
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// strings runs a query returning one text column.
+func (p *pipeline) strings(sql string, args ...any) []string {
+	p.T.Helper()
+	rows, err := p.Pool.Query(p.T.Context(), sql, args...)
+	if err != nil {
+		p.T.Fatalf("%s: %v", sql, err)
+	}
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			p.T.Fatal(err)
+		}
+		out = append(out, s)
+	}
 	return out
 }

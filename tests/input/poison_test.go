@@ -77,12 +77,11 @@ func TestPoisonMessageIsDeadLettered(t *testing.T) {
 	// Terminated: gone from the work queue, not redelivered again.
 	p.Eventually(5*time.Second, "the poison terminated and gone from INGEST", func() bool { return p.streamMsgs("INGEST") == 0 })
 	time.Sleep(3 * time.Second) // longer than the longest redelivery delay used
-	failed := p.logs.find("message failed; it will be redelivered", map[string]string{"service": "loader"})
-	if len(failed) != maxDeliver-1 {
-		t.Errorf("%d failed deliveries logged, want %d", len(failed), maxDeliver-1)
+	if n := p.logs.wait("message failed; it will be redelivered", map[string]string{"service": "loader"}, maxDeliver-1); n != maxDeliver-1 {
+		t.Errorf("%d failed deliveries logged, want %d", n, maxDeliver-1)
 	}
-	if dl := p.logs.find("message dead-lettered", nil); len(dl) != 1 {
-		t.Errorf("%d dead-letter log lines, want 1", len(dl))
+	if n := p.logs.wait("message dead-lettered", nil, 1); n != 1 {
+		t.Errorf("%d dead-letter log lines, want 1", n)
 	}
 	cons, err := p.js.Consumer(ctx, "INGEST", "loader")
 	if err != nil {

@@ -48,7 +48,7 @@ func TestUnreadableFileIsRejected(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(p.Data.Path(datadir.Rejected), name+datadir.ReasonSuffix)); err != nil || string(b) != reason+"\n" {
 		t.Errorf("reason file = %q, %v", b, err)
 	}
-	if len(p.logs.find("file rejected", map[string]string{"file": name, "reason": reason})) != 1 {
+	if p.logs.wait("file rejected", map[string]string{"file": name, "reason": reason}, 1) != 1 {
 		t.Error("want one log line saying the file was rejected, and why")
 	}
 	if where := p.pgContains(secret); len(where) > 0 || p.traffic.contains(secret) {
