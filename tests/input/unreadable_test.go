@@ -33,7 +33,7 @@ func TestUnreadableFileIsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.ReadFile(tmp); err == nil {
-		t.Fatal("the file is still readable: this test cannot check anything as this user")
+		t.Skip("SKIPPED, NOT PASSED: this user reads files without read permission (CAP_DAC_OVERRIDE?): nothing to check")
 	}
 	const name = "no-read-permission.csv"
 	if err := os.Rename(tmp, filepath.Join(p.Data.Path(datadir.Input), name)); err != nil {
@@ -83,7 +83,7 @@ func runAsNobody(t *testing.T, test string) {
 	if err := copyExecutable(bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.count=1", "-test.timeout=2m")
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
