@@ -215,7 +215,7 @@ func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 		if p.logs.wait("file published", map[string]string{"file": safe}, 1) != 1 {
 			t.Error("want one log line saying the file was published")
 		}
-		return fmt.Sprintf("loaded %d rows, archived", len(loaded))
+		return fmt.Sprintf("loaded %d, archived", len(loaded))
 	}
 }
 

@@ -55,7 +55,11 @@ func (p *pipeline) outcome(name string) string {
 	loaded := p.Count(`SELECT count(*) FROM user_activity u JOIN ingest_ledger l ON l.stream_seq = u.source_seq WHERE l.file_name = $1`, name)
 	lines := p.strings("SELECT r.line_number::text FROM user_activity_rejects r WHERE r.file_name = $1 ORDER BY r.line_number", name)
 	s := fmt.Sprintf("loaded %d", loaded)
-	if len(lines) > 0 {
+	switch len(lines) {
+	case 0:
+	case 1:
+		s += ", rejected 1 (line " + lines[0] + ")"
+	default:
 		s += fmt.Sprintf(", rejected %d (lines %s)", len(lines), strings.Join(lines, ", "))
 	}
 	if p.Count("SELECT count(*) FROM ingest_ledger WHERE file_name = $1", name) == 0 {
