@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/logging"
 	"github.com/tributary-dev/tributary/shared/natsconn"
+	"github.com/tributary-dev/tributary/shared/secrets"
 )
 
 const redriveUsage = `usage:
@@ -25,7 +25,8 @@ const redriveUsage = `usage:
   ctl redrive dlq  [-list] [-all] [SEQ...]    put dead letters back onto the ingest subject they came from
 
 -list shows what is there (and the reasons) without changing anything.
-Configured by the services' environment: DATA_DIR, NATS_URL (and NATS_* credentials), STREAM_*.`
+Configured by the services' environment: DATA_DIR and NATS_URL (defaults: those of task up),
+NATS_NKEY_FILE (default: the admin identity task up made), STREAM_*.`
 
 // redriveEnv is what re-driving reads from the environment.
 type redriveEnv struct {
@@ -50,7 +51,15 @@ func runRedrive(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	if !*list && !*all && fs.NArg() == 0 {
 		return fmt.Errorf("redrive %s: name what to re-drive, or give -all or -list", args[0])
 	}
-	env, err := config.FromMap[redriveEnv](environ())
+	// The defaults are those of `task up`; re-publishing and deleting dead
+	// letters takes its admin identity (docs/security.md).
+	vars := environ()
+	for k, v := range map[string]string{"NATS_URL": "nats://127.0.0.1:4322", "DATA_DIR": "data"} {
+		if vars[k] == "" {
+			vars[k] = v
+		}
+	}
+	env, err := config.FromMap[redriveEnv](withLocalIdentity(vars, secrets.Admin))
 	if err != nil {
 		return err
 	}
@@ -94,6 +103,9 @@ func redriveDeadLetters(ctx context.Context, env redriveEnv, list, all bool, seq
 		return err
 	}
 	defer nc.Close()
+	for deadline := time.Now().Add(5 * time.Second); !nc.IsConnected() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err := natsconn.CheckServer(nc); err != nil {
 		return err
 	}
@@ -138,14 +150,4 @@ func redriveDeadLetters(ctx context.Context, env redriveEnv, list, all bool, seq
 		fmt.Fprintf(stdout, "re-driven: dead letter %d -> %s seq %d\n", seq, env.Stream.Stream, newSeq)
 	}
 	return errors.Join(errs...)
-}
-
-func environ() map[string]string {
-	vars := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			vars[k] = v
-		}
-	}
-	return vars
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/services/ctl/internal/up"
 	"github.com/tributary-dev/tributary/shared/postgres"
@@ -23,6 +22,7 @@ func runUp(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	fs.StringVar(&c.NATSConfig, "nats-config", "deployments/nats/nats.conf", "nats-server configuration file")
 	fs.IntVar(&c.NATSPort, "nats-port", 4322, "NATS client port (not 4222, which an old system server may hold)")
 	fs.IntVar(&c.NATSMonitor, "nats-monitor", 8322, "NATS monitoring port")
+	fs.StringVar(&c.LoaderRole, "loader-role", db.LoaderRole, "PostgreSQL role the loader runs as (password generated under $DATA_DIR/secrets); '' runs it as DATABASE_URL's")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,12 +40,12 @@ func runMigrate(ctx context.Context, args []string, _ io.Writer, log *slog.Logge
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url := envOr("DATABASE_URL", defaultDatabaseURL)
-	pool, err := pgxpool.New(ctx, url)
+	c := operatorDatabase()
+	pool, err := postgres.Open(ctx, c, "tributary-ctl")
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	log.Info("migrating", "database", postgres.Redact(url))
+	log.Info("migrating", "database", postgres.Redact(c.URL))
 	return db.Migrate(ctx, pool, log)
 }

@@ -22,9 +22,14 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"up":      {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
-	"migrate": {"apply the schema migrations to DATABASE_URL", runMigrate},
-	"redrive": {"put fixed rejected files, or dead letters, back through the pipeline", runRedrive},
+	"up":          {"run NATS, the schema and the three services locally; Ctrl-C stops them", runUp},
+	"migrate":     {"apply the schema migrations to DATABASE_URL", runMigrate},
+	"status":      {"print where the pipeline stands: backlog, stream, consumer lag, rows, rejects, readiness", runStatus},
+	"report":      {"print revenue, activity and conversion for a time range and chart revenue into results/", runReport},
+	"credentials": {"make a deployment's NATS nkeys and database password files (once) and print the NATS server's environment", runCredentials},
+	"db-login":    {"let a PostgreSQL role log in with the password in a file (sent as a SCRAM verifier)", runDBLogin},
+	"reconcile":   {"list every archived file that is not loaded, and why (read-only)", runReconcile},
+	"redrive":     {"put fixed rejected files, or dead letters, back through the pipeline", runRedrive},
 }
 
 func main() {

@@ -32,6 +32,17 @@ type Config struct {
 	CAFile       string `env:"NATS_CA_FILE" help:"CA certificate to verify the server (enables TLS)"`
 	CertFile     string `env:"NATS_CERT_FILE" help:"client certificate for mutual TLS"`
 	KeyFile      string `env:"NATS_KEY_FILE" help:"client key for mutual TLS"`
+	InboxPrefix  string `env:"NATS_INBOX_PREFIX" help:"prefix of reply subjects (default _INBOX.<service>): the server lets each identity subscribe to its own only"`
+}
+
+// ForService fills in what defaults per service: the inbox prefix
+// _INBOX.<service>, which deployments/nats/auth.conf allows that service's
+// identity, and only it, to subscribe to.
+func (c Config) ForService(service string) Config {
+	if c.InboxPrefix == "" {
+		c.InboxPrefix = "_INBOX." + service
+	}
+	return c
 }
 
 // Validate checks that options which go together are given together.
@@ -60,6 +71,9 @@ func Connect(c Config, name string, log *slog.Logger) (*nats.Conn, error) {
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.PingInterval(10 * time.Second),
+		// Keep retrying after repeated authorization errors too (credentials
+		// being rotated on the server): the default gives up for good.
+		nats.IgnoreAuthErrorAbort(),
 		nats.ConnectHandler(func(nc *nats.Conn) {
 			log.Info("nats connected", "url", nc.ConnectedUrlRedacted(), "server_version", nc.ConnectedServerVersion())
 		}),
@@ -93,6 +107,9 @@ func Connect(c Config, name string, log *slog.Logger) (*nats.Conn, error) {
 
 func (c Config) authOptions() ([]nats.Option, error) {
 	var opts []nats.Option
+	if c.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(c.InboxPrefix))
+	}
 	switch {
 	case c.CredsFile != "":
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
@@ -122,7 +139,7 @@ func (c Config) authOptions() ([]nats.Option, error) {
 // old or has JetStream off: both produce baffling errors later otherwise.
 func CheckServer(nc *nats.Conn) error {
 	if !nc.IsConnected() {
-		return fmt.Errorf("not connected to nats at %s", nc.Opts.Servers)
+		return fmt.Errorf("not connected to nats at %s", RedactURLs(nc.Opts.Servers...))
 	}
 	v := nc.ConnectedServerVersion()
 	if !atLeast(v, MinServerVersion) {

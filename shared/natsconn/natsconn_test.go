@@ -1,6 +1,8 @@
 package natsconn
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestAtLeast(t *testing.T) {
 	tests := []struct {
@@ -13,5 +15,14 @@ func TestAtLeast(t *testing.T) {
 		if got := atLeast(tt.have, MinServerVersion); got != tt.want {
 			t.Errorf("atLeast(%q) = %v, want %v", tt.have, got, tt.want)
 		}
+	}
+}
+
+func TestForServiceKeepsAnExplicitPrefix(t *testing.T) {
+	if got := (Config{}).ForService("loader").InboxPrefix; got != "_INBOX.loader" {
+		t.Errorf("default prefix = %q", got)
+	}
+	if got := (Config{InboxPrefix: "_INBOX.x"}).ForService("loader").InboxPrefix; got != "_INBOX.x" {
+		t.Errorf("explicit prefix = %q", got)
 	}
 }

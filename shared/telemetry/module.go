@@ -8,8 +8,13 @@ import (
 	"go.uber.org/fx"
 )
 
-// Addr is the listen address of the endpoints; empty disables them.
+// Addr is the listen address of the endpoints; "off" (or empty) disables
+// them. An empty environment variable means "use the default" to the config
+// library, hence the explicit word.
 type Addr string
+
+// Off disables the endpoints.
+const Off = "off"
 
 // Module provides the registry and Health, and serves them on Addr.
 var Module = fx.Module("telemetry",
@@ -22,7 +27,7 @@ var Module = fx.Module("telemetry",
 )
 
 func serve(lc fx.Lifecycle, addr Addr, reg *prometheus.Registry, health *Health, log *slog.Logger) error {
-	if addr == "" {
+	if addr == "" || addr == Off {
 		return nil
 	}
 	srv, err := Listen(string(addr), reg, health, log)

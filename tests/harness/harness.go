@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/secrets"
 	"github.com/tributary-dev/tributary/shared/testkit/natstest"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 	"go.uber.org/fx"
@@ -34,16 +35,35 @@ type Env struct {
 	// Vars are the environment variables every service gets; tests may
 	// add to them before starting services.
 	Vars map[string]string
+	// ServiceVars are added to Vars for one service ("watcher", "loader").
+	ServiceVars map[string]map[string]string
+	// Creds are the identities of a NewSecure environment.
+	Creds *secrets.Set
+	// Logs, when set, receives every service's log at debug level (JSON).
+	Logs io.Writer
 }
 
 // New prepares servers, database (migrated) and data directory.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewOn(t, natstest.RunServer(t))
+}
+
+// NewOn is New with a NATS server of the test's choosing.
+func NewOn(t testing.TB, ns *server.Server) *Env {
+	t.Helper()
+	e := NewAt(t, ns.ClientURL())
+	e.NATS = ns
+	return e
+}
+
+// NewAt is New with NATS servers the test runs itself, at natsURL (comma
+// separated). Env.NATS is nil.
+func NewAt(t testing.TB, natsURL string) *Env {
+	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	ns := natstest.RunServer(t)
 	e := &Env{
 		T:           t,
-		NATS:        ns,
 		DatabaseURL: dbURL,
 		Data:        datadir.Config{Dir: filepath.Join(t.TempDir(), "data")},
 	}
@@ -60,10 +80,10 @@ func New(t testing.TB) *Env {
 	}
 	e.Pool = pool
 	e.Vars = map[string]string{
-		"NATS_URL":                ns.ClientURL(),
+		"NATS_URL":                natsURL,
 		"DATABASE_URL":            dbURL,
 		"DATA_DIR":                e.Data.Dir,
-		"HTTP_ADDR":               "127.0.0.1:0", // a free port: "" falls back to the default (caarlos0/env), which test packages running at once would share
+		"HTTP_ADDR":               "127.0.0.1:0", // "" would mean the default port: never bind 9101-9103 in tests
 		"LOG_FORMAT":              "text",
 		"LOG_LEVEL":               "warn",
 		"WATCHER_ID":              "w1",
@@ -85,6 +105,10 @@ func (e *Env) With(extra map[string]string) map[string]string {
 // Start starts an fx application and stops it when the test ends.
 func (e *Env) Start(opt fx.Option) *fx.App {
 	e.T.Helper()
+	if e.Logs != nil {
+		capture := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opt = fx.Options(opt, fx.Decorate(func(*slog.Logger) *slog.Logger { return capture }))
+	}
 	app := fx.New(opt, fx.NopLogger)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

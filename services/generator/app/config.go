@@ -3,7 +3,9 @@ package app
 import (
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/tributary-dev/tributary/services/generator/internal/synth"
 	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/shared/logging"
 )
@@ -19,6 +21,8 @@ type Config struct {
 	PurchaseRatio float64 `env:"GENERATOR_PURCHASE_RATIO" envDefault:"0.3" help:"share of purchases among events"`
 	Products      int     `env:"GENERATOR_PRODUCTS" envDefault:"1000" help:"distinct products"`
 	Users         int     `env:"GENERATOR_USERS" envDefault:"5000" help:"distinct users"`
+	EventDay      string  `env:"GENERATOR_EVENT_DAY" help:"stamp events evenly across this UTC day (2006-01-02) instead of now, for a report or dashboard demo; needs GENERATOR_FILES"`
+	HTTPAddr      string  `env:"HTTP_ADDR" envDefault:"127.0.0.1:9101" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 }
 
 // Validate refuses settings that cannot produce a valid file.
@@ -39,5 +43,22 @@ func (c *Config) Validate() error {
 	if c.Products < 1 || c.Users < 1 {
 		errs = append(errs, errors.New("GENERATOR_PRODUCTS and GENERATOR_USERS must be at least 1"))
 	}
+	if c.EventDay != "" {
+		if _, err := time.Parse(time.DateOnly, c.EventDay); err != nil {
+			errs = append(errs, fmt.Errorf("GENERATOR_EVENT_DAY %q is not a date (2006-01-02)", c.EventDay))
+		}
+		if c.Files == 0 {
+			errs = append(errs, errors.New("GENERATOR_EVENT_DAY needs GENERATOR_FILES: the events are spread over a known count"))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// eventClock stamps events: now, or spread over EventDay.
+func (c Config) eventClock() func() time.Time {
+	day, err := time.Parse(time.DateOnly, c.EventDay)
+	if c.EventDay == "" || err != nil {
+		return time.Now
+	}
+	return synth.Spread(day, 24*time.Hour, c.Files*c.RowsPerFile)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/telemetry"
 )
 
@@ -60,37 +61,54 @@ func (m *metrics) Redelivered()                 { m.redelivered.Inc() }
 func (m *metrics) Retried()                     { m.retries.Inc() }
 func (m *metrics) DeadLettered()                { m.deadLetters.Inc() }
 
-// registerConsumerGauges reads the consumer's state from JetStream at scrape
-// time: pending is the backlog not yet delivered, ack pending what loaders
-// hold, the ack floor the last sequence below which everything is done.
-func registerConsumerGauges(reg prometheus.Registerer, js jetstream.JetStream, stream, consumer string) {
-	info := func() *jetstream.ConsumerInfo {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		c, err := js.Consumer(ctx, stream, consumer)
-		if err != nil {
-			return nil
-		}
-		i, err := c.Info(ctx)
-		if err != nil {
-			return nil
-		}
-		return i
+// registerJetStreamGauges reads the consumer's and the dead-letter
+// stream's state from JetStream at scrape time, one request each: pending
+// is the backlog not yet delivered, ack pending what loaders hold, the ack
+// floor the stream sequence below which everything is done. While
+// JetStream does not answer the series are absent from the scrape (not a
+// misleading zero); the nats readiness check says why.
+func registerJetStreamGauges(reg prometheus.Registerer, js jetstream.JetStream, s ingest.Settings) {
+	labels := prometheus.Labels{"stream": s.Stream, "consumer": s.Consumer}
+	desc := func(name, help string, constLabels prometheus.Labels) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(telemetry.Namespace, "loader", name), help, nil, constLabels)
 	}
-	gauge := func(name, help string, f func(*jetstream.ConsumerInfo) float64) {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: telemetry.Namespace, Subsystem: "loader", Name: name, Help: help,
-			ConstLabels: prometheus.Labels{"stream": stream, "consumer": consumer},
-		}, func() float64 {
-			if i := info(); i != nil {
-				return f(i)
-			}
-			return -1
-		}))
+	reg.MustRegister(&jetStreamCollector{
+		js: js, settings: s,
+		pending:     desc("consumer_pending_messages", "Messages in the stream not yet delivered to a loader.", labels),
+		ackPending:  desc("consumer_ack_pending_messages", "Messages delivered and not yet acknowledged.", labels),
+		redelivered: desc("consumer_redelivered_messages", "Messages delivered more than once and not yet acknowledged.", labels),
+		ackFloor:    desc("consumer_ack_floor_stream_seq", "Stream sequence up to which every message is acknowledged.", labels),
+		deadLetters: desc("dead_letter_stream_messages", "Messages held in the dead-letter stream.", prometheus.Labels{"stream": s.DeadLetterStream()}),
+	})
+}
+
+type jetStreamCollector struct {
+	js                                                      jetstream.JetStream
+	settings                                                ingest.Settings
+	pending, ackPending, redelivered, ackFloor, deadLetters *prometheus.Desc
+}
+
+func (c *jetStreamCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.pending, c.ackPending, c.redelivered, c.ackFloor, c.deadLetters} {
+		ch <- d
 	}
-	gauge("consumer_pending_messages", "Messages in the stream not yet delivered to a loader (-1: unknown).", func(i *jetstream.ConsumerInfo) float64 { return float64(i.NumPending) })
-	gauge("consumer_ack_pending_messages", "Messages delivered and not yet acknowledged (-1: unknown).", func(i *jetstream.ConsumerInfo) float64 { return float64(i.NumAckPending) })
-	gauge("consumer_ack_floor_stream_seq", "Stream sequence below which every message is acknowledged (-1: unknown).", func(i *jetstream.ConsumerInfo) float64 { return float64(i.AckFloor.Stream) })
+}
+
+func (c *jetStreamCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	if cons, err := c.js.Consumer(ctx, c.settings.Stream, c.settings.Consumer); err == nil {
+		if i, err := cons.Info(ctx); err == nil {
+			gauge(c.pending, float64(i.NumPending))
+			gauge(c.ackPending, float64(i.NumAckPending))
+			gauge(c.redelivered, float64(i.NumRedelivered))
+			gauge(c.ackFloor, float64(i.AckFloor.Stream))
+		}
+	}
+	if st, err := c.js.Stream(ctx, c.settings.DeadLetterStream()); err == nil {
+		gauge(c.deadLetters, float64(st.CachedInfo().State.Msgs))
+	}
 }
 
 // registerPoolGauges exposes the connection pool's state.
@@ -103,6 +121,12 @@ func registerPoolGauges(reg prometheus.Registerer, pool *pgxpool.Pool) {
 	gauge("pool_connections_max", "Pool size limit.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) })
 	gauge("pool_connections_total", "Connections open.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) })
 	gauge("pool_connections_acquired", "Connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) })
-	gauge("pool_acquire_wait_seconds_total", "Time spent waiting for a connection.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() })
-	gauge("pool_acquires_total", "Connections acquired.", func(s *pgxpool.Stat) float64 { return float64(s.AcquireCount()) })
+	counter := func(name, help string, f func(*pgxpool.Stat) float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: telemetry.Namespace, Subsystem: "loader", Name: name, Help: help,
+		}, func() float64 { return f(pool.Stat()) }))
+	}
+	counter("pool_acquire_wait_seconds_total", "Time spent waiting for a connection.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() })
+	counter("pool_acquires_total", "Connections acquired.", func(s *pgxpool.Stat) float64 { return float64(s.AcquireCount()) })
+	counter("pool_empty_acquires_total", "Acquires that had to wait for a connection (none idle).", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) })
 }

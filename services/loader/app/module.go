@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -15,7 +16,9 @@ import (
 	"github.com/tributary-dev/tributary/services/loader/internal/deadletter"
 	"github.com/tributary-dev/tributary/services/loader/internal/fetch"
 	"github.com/tributary-dev/tributary/services/loader/internal/loader"
+	"github.com/tributary-dev/tributary/services/loader/internal/retention"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
+	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/shared/fxapp"
 	"github.com/tributary-dev/tributary/shared/logging"
 	"github.com/tributary-dev/tributary/shared/natsconn"
@@ -27,20 +30,27 @@ import (
 // Module is the loader application for cfg.
 func Module(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg, cfg.NATS, cfg.Stream, cfg.Postgres, telemetry.Addr(cfg.HTTPAddr),
+		fx.Supply(cfg, cfg.NATS.ForService("loader"), cfg.Stream, cfg.Postgres, telemetry.Addr(cfg.HTTPAddr),
 			natsconn.ClientName("loader"), postgres.AppName("tributary-loader")),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "loader", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,
 		natsconn.Module,
 		postgres.Module,
-		fx.Provide(newMetrics, newLoader),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *loader.Loader, h *telemetry.Health, reg prometheus.Registerer,
-			js jetstream.JetStream, pool *pgxpool.Pool, c Config) {
+		fx.Provide(newMetrics, newLoader, newCleaner),
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *loader.Loader, rc *retention.Cleaner, h *telemetry.Health,
+			reg prometheus.Registerer, js jetstream.JetStream, pool *pgxpool.Pool, c Config) {
+			h.Add("stream", func(ctx context.Context) error {
+				if _, err := js.Stream(ctx, c.Stream.Stream); err != nil {
+					return fmt.Errorf("stream %s: %w", c.Stream.Stream, err)
+				}
+				return nil
+			})
 			h.Add("consumer", l.Ready)
-			registerConsumerGauges(reg, js, c.Stream.Stream, c.Stream.Consumer)
+			registerJetStreamGauges(reg, js, c.Stream)
 			registerPoolGauges(reg, pool)
 			fxapp.Background(lc, sd, l.Run)
+			fxapp.Background(lc, sd, rc.Run)
 		}),
 	)
 }
@@ -68,4 +78,19 @@ func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Po
 		Log:         log,
 		Now:         time.Now,
 	})
+}
+
+func newCleaner(c Config, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger) *retention.Cleaner {
+	ackFloor := func(ctx context.Context) (uint64, error) {
+		cons, err := js.Consumer(ctx, c.Stream.Stream, c.Stream.Consumer)
+		if err != nil {
+			return 0, err
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return info.AckFloor.Stream, nil
+	}
+	return retention.New(c.Retention, pool, ackFloor, c.Data.Path(datadir.Archive), log, time.Now)
 }

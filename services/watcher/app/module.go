@@ -2,11 +2,14 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/watcher"
 	"github.com/tributary-dev/tributary/shared/fxapp"
@@ -20,16 +23,29 @@ import (
 // Module is the watcher application for cfg.
 func Module(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg, cfg.NATS, cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
+		fx.Supply(cfg, cfg.NATS.ForService("watcher"), cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "watcher", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,
 		natsconn.Module,
 		fx.Provide(newMetrics, newPublisher, newWatcher),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher) {
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config) {
+			h.Add("stream", streamReady(js, c.Stream.Stream))
+			registerBacklogGauges(reg, c.Data)
 			fxapp.Background(lc, sd, w.Run)
 		}),
 	)
+}
+
+// streamReady checks that the stream the watcher publishes to exists (the
+// watcher creates it on start) and answers.
+func streamReady(js jetstream.JetStream, name string) telemetry.Check {
+	return func(ctx context.Context) error {
+		if _, err := js.Stream(ctx, name); err != nil {
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+		return nil
+	}
 }
 
 func newPublisher(js jetstream.JetStream, s ingest.Settings, m *metrics, log *slog.Logger) *publish.Publisher {

@@ -31,6 +31,7 @@ type Config struct {
 	NATSPort    int
 	NATSMonitor int
 	DatabaseURL string
+	LoaderRole  string // PostgreSQL role the loader runs as; "" keeps DatabaseURL's
 	StopTimeout time.Duration
 }
 
@@ -39,26 +40,30 @@ func Run(ctx context.Context, c Config, out io.Writer, log *slog.Logger) error {
 	if err := preparePostgres(ctx, c.DatabaseURL, log); err != nil {
 		return err
 	}
+	creds, err := prepareCredentials(ctx, c, log)
+	if err != nil {
+		return err
+	}
 	mux := newPrefixer(out)
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", c.NATSPort)
 	nats := &child{name: "nats", path: filepath.Join(c.BinDir, "nats-server"), args: []string{
 		"-c", c.NATSConfig, "-a", "127.0.0.1", "-p", fmt.Sprint(c.NATSPort), "-m", fmt.Sprint(c.NATSMonitor),
 		"-sd", filepath.Join(c.DataDir, "nats"),
 	}}
-	if err := nats.start(mux, nil); err != nil {
+	if err := nats.start(mux, creds.nats); err != nil {
 		return err
 	}
 	defer nats.stop(c.StopTimeout)
 	if err := waitHTTP(ctx, nats.done, fmt.Sprintf("http://127.0.0.1:%d/healthz?js-enabled-only=true", c.NATSMonitor), 20*time.Second); err != nil {
 		return fmt.Errorf("nats-server did not become ready: %w", err)
 	}
-	env := []string{"NATS_URL=" + natsURL, "DATA_DIR=" + c.DataDir, "DATABASE_URL=" + c.DatabaseURL}
+	env := []string{"NATS_URL=" + natsURL, "DATA_DIR=" + c.DataDir}
 	if mux.color && os.Getenv("LOG_FORMAT") == "" {
 		env = append(env, "LOG_FORMAT=text") // the children write to a pipe, but a person reads it
 	}
 	services := []*child{
-		{name: "loader", path: filepath.Join(c.BinDir, "loader"), env: append(env, "LOADER_MIGRATE=false")},
-		{name: "watcher", path: filepath.Join(c.BinDir, "watcher"), env: env},
+		{name: "loader", path: filepath.Join(c.BinDir, "loader"), env: concat(env, creds.loader, []string{"LOADER_MIGRATE=false"})},
+		{name: "watcher", path: filepath.Join(c.BinDir, "watcher"), env: concat(env, creds.watcher)},
 		{name: "generator", path: filepath.Join(c.BinDir, "generator"), env: env},
 	}
 	for _, s := range services {
@@ -73,7 +78,6 @@ func Run(ctx context.Context, c Config, out io.Writer, log *slog.Logger) error {
 	for _, s := range append(services, nats) {
 		go func() { s.wait(); exited <- s }()
 	}
-	var err error
 	select {
 	case <-ctx.Done():
 		log.Info("stopping services")
@@ -106,6 +110,14 @@ or point DATABASE_URL at one, e.g. DATABASE_URL=postgres://user@host:5432/tribut
 	}
 	defer pool.Close()
 	return db.Migrate(ctx, pool, log)
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 func stopAll(children []*child, timeout time.Duration) {
@@ -153,7 +165,7 @@ type child struct {
 
 func (c *child) start(mux *prefixer, env []string) error {
 	c.cmd = exec.Command(c.path, c.args...)
-	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Env = append(inheritedEnv(), env...)
 	c.cmd.Stdout = mux.writer(c.name)
 	c.cmd.Stderr = mux.writer(c.name)
 	c.cmd.SysProcAttr = procAttr()

@@ -26,6 +26,11 @@ type Source interface {
 	Next() contract.Event
 }
 
+// Observer is told about each landed file (metrics, progress display).
+type Observer interface {
+	FileLanded(rows int, bytes int64, took time.Duration)
+}
+
 // Config paces the output.
 type Config struct {
 	Rate        float64 // events per second; 0 means as fast as possible
@@ -48,7 +53,7 @@ type Generator struct {
 	log      *slog.Logger
 	now      func() time.Time
 	instance string
-	onFile   func(written int)
+	obs      []Observer
 }
 
 // New returns a Generator. Its instance tag, random per process, keeps file
@@ -56,11 +61,11 @@ type Generator struct {
 func New(cfg Config, source Source, lander Lander, log *slog.Logger, now func() time.Time) *Generator {
 	tag := make([]byte, 4)
 	_, _ = rand.Read(tag)
-	return &Generator{cfg: cfg, source: source, lander: lander, log: log, now: now, instance: hex.EncodeToString(tag), onFile: func(int) {}}
+	return &Generator{cfg: cfg, source: source, lander: lander, log: log, now: now, instance: hex.EncodeToString(tag)}
 }
 
-// OnFile registers a callback run after each landed file (progress display).
-func (g *Generator) OnFile(f func(written int)) { g.onFile = f }
+// Observe registers o to be told about every landed file.
+func (g *Generator) Observe(o Observer) { g.obs = append(g.obs, o) }
 
 // Run writes files until Files are written or ctx ends. Stopping never
 // leaves a partial file in the input directory.
@@ -78,7 +83,14 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 			break
 		}
 		name := g.fileName(sum.Files + 1)
-		err := g.lander.Land(ctx, name, func(w io.Writer) error { return g.writeRows(w, record) })
+		began := g.now()
+		var size int64
+		err := g.lander.Land(ctx, name, func(w io.Writer) error {
+			cw := &countingWriter{w: w}
+			err := g.writeRows(cw, record)
+			size = cw.n
+			return err
+		})
 		if errors.Is(err, context.Canceled) {
 			break
 		}
@@ -88,7 +100,9 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 		}
 		sum.Files++
 		sum.Rows += g.cfg.RowsPerFile
-		g.onFile(sum.Files)
+		for _, o := range g.obs {
+			o.FileLanded(g.cfg.RowsPerFile, size, g.now().Sub(began))
+		}
 		g.log.Debug("file landed", "file", name, "rows", g.cfg.RowsPerFile)
 		next = next.Add(interval)
 		if now := g.now(); now.Sub(next) > time.Second {
@@ -131,4 +145,16 @@ func sleepUntil(ctx context.Context, t time.Time, now func() time.Time) error {
 	case <-timer.C:
 		return nil
 	}
+}
+
+// countingWriter counts the bytes of a file as they are written.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

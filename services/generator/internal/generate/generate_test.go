@@ -35,17 +35,37 @@ func (c *counter) Next() contract.Event {
 	return contract.Event{ID: "e" + strings.Repeat("x", c.n%3), Time: time.Unix(0, 0).UTC(), Type: "view", Price: 100}
 }
 
+type recorder struct {
+	files, rows int
+	bytes       int64
+}
+
+func (r *recorder) FileLanded(rows int, bytes int64, _ time.Duration) {
+	r.files++
+	r.rows += rows
+	r.bytes += bytes
+}
+
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestRunWritesBoundedFiles(t *testing.T) {
 	l := &memLander{files: map[string][]byte{}}
 	g := New(Config{RowsPerFile: 3, Files: 4}, &counter{}, l, quiet, time.Now)
+	obs := &recorder{}
+	g.Observe(obs)
 	sum, err := g.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.Files != 4 || sum.Rows != 12 || len(l.files) != 4 {
 		t.Fatalf("summary %+v, %d files", sum, len(l.files))
+	}
+	var total int64
+	for _, body := range l.files {
+		total += int64(len(body))
+	}
+	if obs.files != 4 || obs.rows != 12 || obs.bytes != total {
+		t.Errorf("observed %+v, want 4 files, 12 rows, %d bytes", obs, total)
 	}
 	for name, body := range l.files {
 		recs, err := csv.NewReader(bytes.NewReader(body)).ReadAll()

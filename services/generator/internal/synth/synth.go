@@ -85,3 +85,17 @@ func (s *Synth) newSession() session {
 func PriceOf(product int32) contract.Cents {
 	return contract.Cents(100 + (int64(product)*7919)%99_900)
 }
+
+// Spread returns a clock for New that stamps n successive events evenly
+// across [start, start+span): the i-th call returns start + i*span/n. It
+// makes a dataset that covers a given day (a report or dashboard demo)
+// instead of the minutes the generator ran. Not safe for concurrent use.
+func Spread(start time.Time, span time.Duration, n int) func() time.Time {
+	step := span / time.Duration(max(n, 1))
+	i := 0
+	return func() time.Time {
+		t := start.Add(time.Duration(i) * step)
+		i++
+		return t
+	}
+}

@@ -51,3 +51,14 @@ func TestSameSeedSameContent(t *testing.T) {
 		}
 	}
 }
+
+func TestSpreadCoversTheDay(t *testing.T) {
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	s := New(Options{Seed: 1, PurchaseRatio: 0.3, Products: 10, Users: 10, Sessions: 2}, Spread(day, 24*time.Hour, 4))
+	want := []string{"2026-11-20 00:00:00", "2026-11-20 06:00:00", "2026-11-20 12:00:00", "2026-11-20 18:00:00"}
+	for i, w := range want {
+		if got := s.Next().Time.Format(time.DateTime); got != w {
+			t.Errorf("event %d at %s, want %s", i, got, w)
+		}
+	}
+}

@@ -93,7 +93,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 }
 
 // insertLedger records every message and returns the indexes of those not
-// recorded before. Rows are inserted in message-id order so that two
+// recorded before, each id once. Rows are inserted in message-id order so that two
 // loaders holding overlapping batches lock ledger keys in the same order
 // and never deadlock; a loader that meets a key another one has not
 // committed yet waits for it, then skips the message if it committed.
@@ -141,8 +141,9 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	for _, id := range inserted {
 		isNew[id] = true
 	}
-	// A batch may hold one message twice (a re-publish after the duplicate
-	// window fetched with the original): only its first copy is fresh.
+	// A batch may hold one message twice (redelivered into the batch it is
+	// already in when a stalled fetch outlived AckWait, or re-published
+	// after the duplicate window): only its first copy is fresh.
 	var fresh []int
 	for i, m := range msgs {
 		if isNew[m.ID] {

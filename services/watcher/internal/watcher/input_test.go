@@ -41,9 +41,9 @@ func (p *recordingPublisher) PublishRejection(_ context.Context, r ingest.Reject
 
 type silentObserver struct{}
 
-func (silentObserver) FileDiscovered()  {}
-func (silentObserver) FileArchived(int) {}
-func (silentObserver) FileRejected()    {}
+func (silentObserver) FileDiscovered()     {}
+func (silentObserver) FileArchived(int)    {}
+func (silentObserver) FileRejected(string) {}
 
 const rowsHeader = "event_id,event_time,event_type,product_id,price,user_id,session_id\n"
 

@@ -47,19 +47,22 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 	if err != nil {
 		return
 	}
+	if w.finishArchive(claimed, name, info) {
+		return
+	}
 	rej := ingest.Rejection{FileName: name, LandedAt: landedAt}
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, RejectNotRegular)
 		return
 	}
 	// O_NOFOLLOW: a symlink swapped in after the Lstat is refused, never
 	// followed; O_NONBLOCK: a FIFO swapped in cannot hang the open.
 	f, err := w.root.OpenFile(claimed, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		if reason := openFailure(err); reason != "" {
+		if class, reason := openFailure(err); reason != "" {
 			rej.Reason = reason
-			w.reject(ctx, name, claimed, rej)
+			w.reject(ctx, name, claimed, rej, class)
 			return
 		}
 		log.Error("cannot open file; will retry", logging.Err(err))
@@ -72,9 +75,9 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		return
 	}
 	rej.Size = st.Size()
-	if reason := w.unacceptable(st); reason != "" {
+	if class, reason := w.unacceptable(st); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, class)
 		return
 	}
 	// A producer writing in place may pause for longer than the settle
@@ -94,7 +97,7 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 	switch {
 	case errors.As(err, &re):
 		rej.Reason = re.Reason
-		w.reject(ctx, name, claimed, rej)
+		w.reject(ctx, name, claimed, rej, RejectFormat)
 		return
 	case errors.Is(err, split.ErrChanged):
 		// Still written in place: hand it back to the settle rule.
@@ -124,23 +127,23 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 
 // unacceptable checks an opened regular file against the rules that keep
 // the watcher inside its directory and its limits.
-func (w *Watcher) unacceptable(st fs.FileInfo) string {
+func (w *Watcher) unacceptable(st fs.FileInfo) (class, reason string) {
 	if !st.Mode().IsRegular() {
-		return notRegular(st.Mode())
+		return RejectNotRegular, notRegular(st.Mode())
 	}
 	if n := linkCount(st); n > 1 {
-		return fmt.Sprintf("has %d hard links; only single-link files are read, since a link can expose a file from outside the data directory", n)
+		return RejectHardLinks, fmt.Sprintf("has %d hard links; only single-link files are read, since a link can expose a file from outside the data directory", n)
 	}
 	if st.Size() > w.cfg.MaxFileBytes {
-		return fmt.Sprintf("is %d bytes, more than the limit of %d bytes (WATCHER_MAX_FILE_BYTES)", st.Size(), w.cfg.MaxFileBytes)
+		return RejectTooLarge, fmt.Sprintf("is %d bytes, more than the limit of %d bytes (WATCHER_MAX_FILE_BYTES)", st.Size(), w.cfg.MaxFileBytes)
 	}
-	return ""
+	return "", ""
 }
 
 // reject records the refusal in the stream (the loader writes it to
 // rejected_files), then moves the file to rejected/ with NAME.reason beside
 // it. If the notice cannot be published the file stays claimed.
-func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.Rejection) {
+func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.Rejection, class string) {
 	log := w.log.With(logging.KeyFile, logging.SafeName(name))
 	if err := w.pub.PublishRejection(ctx, rej); err != nil {
 		if ctx.Err() == nil {
@@ -157,9 +160,36 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 	if err := w.root.WriteFile(target+datadir.ReasonSuffix, []byte(reason), 0o644); err != nil {
 		log.Error("cannot write rejection reason", logging.Err(err))
 	}
-	w.obs.FileRejected()
+	w.obs.FileRejected(class)
 	log.Warn("file rejected", "reason", rej.Reason, "moved_to", logging.SafeName(target))
 }
+
+// finishArchive completes a move into archive/ that a crash interrupted
+// between its link and its unlink: the claimed file then has a second link
+// in archive/, under its name or a numbered one. Only an acknowledged file
+// is archived, so the claim is dropped; refusing the file for its extra
+// link would report a loaded file as rejected.
+func (w *Watcher) finishArchive(claimed, name string, info fs.FileInfo) bool {
+	if !info.Mode().IsRegular() || linkCount(info) < 2 {
+		return false
+	}
+	for i := 0; i < maxNumbered; i++ {
+		st, err := w.root.Lstat(path.Join(datadir.Archive, fitted(name, i, 0)))
+		if err != nil || !os.SameFile(st, info) {
+			continue // names may have gaps (archive retention)
+		}
+		if err := w.root.Remove(claimed); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			w.log.Error("cannot drop claim of an archived file; will retry", logging.KeyFile, logging.SafeName(name), logging.Err(err))
+			return true
+		}
+		w.log.Warn("finished archiving a file a crash left half-moved", logging.KeyFile, logging.SafeName(name))
+		return true
+	}
+	return false
+}
+
+// maxNumbered bounds the numbered names moveTo tries.
+const maxNumbered = 1000
 
 // moveTo moves src into dir under name, or under name with a counter when
 // that is taken: an archived or rejected file is never overwritten. A hard
@@ -167,7 +197,7 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 // impossible (a directory) a rename into a free name is used. The name is
 // shortened if needed to leave room for a suffix of room bytes (".reason").
 func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < maxNumbered; i++ {
 		dst := path.Join(dir, fitted(name, i, room))
 		err := w.root.Link(src, dst)
 		if err == nil {
@@ -245,12 +275,12 @@ func notRegular(m fs.FileMode) string {
 
 // openFailure turns an open error caused by the file itself into a
 // rejection reason; other errors are worth a retry.
-func openFailure(err error) string {
+func openFailure(err error) (class, reason string) {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		return "cannot be read: permission denied"
+		return RejectUnreadable, "cannot be read: permission denied"
 	case errors.Is(err, syscall.ELOOP):
-		return "is a symbolic link; links are never followed, only regular files are read"
+		return RejectNotRegular, "is a symbolic link; links are never followed, only regular files are read"
 	}
-	return ""
+	return "", ""
 }

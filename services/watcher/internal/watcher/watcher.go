@@ -34,8 +34,20 @@ type Publisher interface {
 type Observer interface {
 	FileDiscovered()
 	FileArchived(rows int)
-	FileRejected()
+	FileRejected(class string) // one of RejectClasses
 }
+
+// Classes of whole-file rejections: a bounded set, fit for a metric label.
+const (
+	RejectNotRegular = "not_regular" // symlink, directory, FIFO, device, socket
+	RejectHardLinks  = "hard_links"
+	RejectTooLarge   = "too_large"
+	RejectUnreadable = "unreadable" // permission denied
+	RejectFormat     = "format"     // empty, bad header or encoding, unsplittable record
+)
+
+// RejectClasses lists every class FileRejected may report.
+var RejectClasses = []string{RejectNotRegular, RejectHardLinks, RejectTooLarge, RejectUnreadable, RejectFormat}
 
 // Config tunes the watcher.
 type Config struct {

@@ -1,0 +1,130 @@
+package loader
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/services/loader/internal/store"
+	"github.com/tributary-dev/tributary/shared/ingest"
+)
+
+// fakeMsg is a delivered message that records how it was settled.
+type fakeMsg struct {
+	subject    string
+	header     nats.Header
+	data       []byte
+	seq        uint64
+	deliveries uint64
+
+	mu         sync.Mutex
+	settled    []string // "ack", "nak", "nak-delay", "term"
+	inProgress int
+}
+
+var _ jetstream.Msg = (*fakeMsg)(nil)
+
+func (m *fakeMsg) Metadata() (*jetstream.MsgMetadata, error) {
+	return &jetstream.MsgMetadata{Sequence: jetstream.SequencePair{Stream: m.seq}, NumDelivered: m.deliveries}, nil
+}
+func (m *fakeMsg) Data() []byte                     { return m.data }
+func (m *fakeMsg) Headers() nats.Header             { return m.header }
+func (m *fakeMsg) Subject() string                  { return m.subject }
+func (m *fakeMsg) Reply() string                    { return "" }
+func (m *fakeMsg) Ack() error                       { return m.settle("ack") }
+func (m *fakeMsg) DoubleAck(context.Context) error  { return m.settle("ack") }
+func (m *fakeMsg) Nak() error                       { return m.settle("nak") }
+func (m *fakeMsg) NakWithDelay(time.Duration) error { return m.settle("nak-delay") }
+func (m *fakeMsg) Term() error                      { return m.settle("term") }
+func (m *fakeMsg) TermWithReason(string) error      { return m.settle("term") }
+func (m *fakeMsg) InProgress() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inProgress++
+	return nil
+}
+
+func (m *fakeMsg) settle(how string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settled = append(m.settled, how)
+	return nil
+}
+
+func (m *fakeMsg) outcome() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strings.Join(m.settled, ",")
+}
+
+// partMsg builds a well-formed data message whose file id is made of c.
+func partMsg(c byte, seq, deliveries uint64) *fakeMsg {
+	p := ingest.Part{FileID: strings.Repeat(string(c), 64), FileName: string(c) + ".csv", Index: 1, Count: 1,
+		FirstLine: 2, Rows: 1, LandedAt: time.Unix(1, 0)}
+	return &fakeMsg{subject: "ingest.data", header: p.Header(), data: []byte("row\n"), seq: seq, deliveries: deliveries}
+}
+
+// fakeStore fails with a data error when a batch holds a poisoned id, and
+// with an environment error for the first failures calls.
+type fakeStore struct {
+	mu       sync.Mutex
+	poisoned map[string]bool
+	failures int // environment failures still to return
+	batches  [][]string
+}
+
+func (s *fakeStore) Apply(_ context.Context, msgs []store.Message) ([]store.Outcome, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for _, m := range msgs {
+		ids = append(ids, m.ID)
+	}
+	s.batches = append(s.batches, ids)
+	if s.failures > 0 {
+		s.failures--
+		return nil, io.ErrUnexpectedEOF // a dropped connection
+	}
+	out := make([]store.Outcome, len(msgs))
+	for i, m := range msgs {
+		if s.poisoned[m.ID] {
+			return nil, &store.DataError{Err: io.ErrShortBuffer}
+		}
+		out[i] = store.Outcome{Applied: true, Loaded: 1}
+	}
+	return out, nil
+}
+
+type fakeDLQ struct {
+	mu   sync.Mutex
+	sent []uint64
+}
+
+func (d *fakeDLQ) Prepare(context.Context) error { return nil }
+func (d *fakeDLQ) Send(_ context.Context, _ jetstream.Msg, seq, _ uint64, _ string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sent = append(d.sent, seq)
+	return nil
+}
+
+type nopObserver struct{}
+
+func (nopObserver) BatchCommitted(int, int, int, int, time.Duration) {}
+func (nopObserver) Landed(time.Duration)                             {}
+func (nopObserver) Redelivered()                                     {}
+func (nopObserver) Retried()                                         {}
+func (nopObserver) DeadLettered()                                    {}
+
+func newTestLoader(st Store, dlq DeadLetters) *Loader {
+	settings := ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", Consumer: "loader"}
+	return New(Config{Workers: 1, MaxDeliver: 3, AckWait: 300 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, settings, Deps{
+		Store: st, DeadLetters: dlq, Observer: nopObserver{},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
+	})
+}

@@ -1,0 +1,160 @@
+// Package retention keeps the loader's state bounded over time, unlike
+// Spark's ever-growing file log. It prunes ledger rows no redelivery can
+// need any more, and removes archived files the ledger confirms loaded.
+//
+// A ledger row may go once its message is below the durable consumer's ack
+// floor (every message up to the floor is acknowledged, and an acknowledged
+// message of a work-queue stream is deleted, so it can never be delivered
+// again) and it is older than the ledger retention (a file re-landed after
+// the stream's duplicate window is still recognised for that long). An
+// archived file may go once the ledger holds every part of its content and
+// it is older than the archive retention. Archived files must leave before
+// their ledger rows: ArchiveRetention <= LedgerRetention, and file ages are
+// modification times, which precede the loading.
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/tributary-dev/tributary/shared/logging"
+)
+
+// Config holds the retention settings.
+type Config struct {
+	Ledger   time.Duration `env:"LEDGER_RETENTION" envDefault:"720h" help:"ledger rows below the consumer's ack floor and older than this are pruned; 0 keeps them forever"`
+	Archive  time.Duration `env:"ARCHIVE_RETENTION" envDefault:"168h" help:"archived files older than this are removed once the ledger confirms every part loaded; 0 keeps them forever"`
+	Interval time.Duration `env:"RETENTION_INTERVAL" envDefault:"10m" help:"how often the loader prunes the ledger and the archive"`
+}
+
+// Validate makes sure an archived file always leaves before its ledger
+// rows: a file whose rows are gone could never be confirmed loaded, would
+// be kept forever and reported by reconciliation as never loaded.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Ledger < 0 || c.Archive < 0 || c.Interval <= 0 {
+		errs = append(errs, errors.New("LEDGER_RETENTION and ARCHIVE_RETENTION must not be negative, RETENTION_INTERVAL must be positive"))
+	}
+	if c.Ledger > 0 && (c.Archive == 0 || c.Archive > c.Ledger) {
+		archive := c.Archive.String()
+		if c.Archive == 0 {
+			archive = "0 (forever)"
+		}
+		errs = append(errs, fmt.Errorf("ARCHIVE_RETENTION is %s but LEDGER_RETENTION is %s: archived files must be removed before their ledger rows (set ARCHIVE_RETENTION at most LEDGER_RETENTION, or LEDGER_RETENTION=0)", archive, c.Ledger))
+	}
+	return errors.Join(errs...)
+}
+
+// DB is the part of a pgx pool retention uses.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// AckFloor returns the stream sequence up to which the durable consumer
+// has every message acknowledged.
+type AckFloor func(ctx context.Context) (uint64, error)
+
+// Result tells what one pass did.
+type Result struct {
+	LedgerPruned     int64 // ledger rows deleted
+	FilesRemoved     int   // archived files deleted
+	FilesUnconfirmed int   // archived files old enough but not confirmed loaded: kept
+}
+
+// Cleaner runs retention passes.
+type Cleaner struct {
+	cfg        Config
+	db         DB
+	ackFloor   AckFloor
+	archiveDir string
+	log        *slog.Logger
+	now        func() time.Time
+	ids        map[string]hashed // archived file name -> content id, while size and mtime hold
+}
+
+// New returns a Cleaner of the ledger in db and the files in archiveDir.
+func New(cfg Config, db DB, ackFloor AckFloor, archiveDir string, log *slog.Logger, now func() time.Time) *Cleaner {
+	return &Cleaner{cfg: cfg, db: db, ackFloor: ackFloor, archiveDir: archiveDir, log: log, now: now, ids: map[string]hashed{}}
+}
+
+// Run runs a pass every Interval until ctx ends. A failed pass is logged
+// and tried again at the next interval.
+func (c *Cleaner) Run(ctx context.Context) error {
+	if c.cfg.Ledger == 0 && c.cfg.Archive == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(c.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		r, err := c.Once(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			c.log.Warn("retention pass failed; will try again", "retry_in", c.cfg.Interval, logging.Err(err))
+		case r.FilesUnconfirmed > 0:
+			c.log.Warn("archived files kept: not confirmed loaded by the ledger (see ctl reconcile)",
+				"files", r.FilesUnconfirmed, "files_removed", r.FilesRemoved, "ledger_pruned", r.LedgerPruned)
+		case r.FilesRemoved > 0 || r.LedgerPruned > 0:
+			c.log.Info("retention pass", "files_removed", r.FilesRemoved, "ledger_pruned", r.LedgerPruned)
+		}
+	}
+}
+
+// Once runs one pass: the archive first, so that a file is always checked
+// against the ledger before its rows can be pruned.
+func (c *Cleaner) Once(ctx context.Context) (Result, error) {
+	var r Result
+	var err error
+	if c.cfg.Archive > 0 {
+		if r.FilesRemoved, r.FilesUnconfirmed, err = c.cleanArchive(ctx); err != nil {
+			return r, err
+		}
+	}
+	if c.cfg.Ledger > 0 {
+		if r.LedgerPruned, err = c.pruneLedger(ctx); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// pruneBatch bounds one DELETE, keeping transactions and locks short.
+const pruneBatch = 10_000
+
+func (c *Cleaner) pruneLedger(ctx context.Context) (int64, error) {
+	floor, err := c.ackFloor(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read ack floor: %w", err)
+	}
+	// The floor's own message is acknowledged: <= is right. Ages use the
+	// database's clock, the one that stamped committed_at.
+	var total int64
+	for {
+		tag, err := c.db.Exec(ctx, `
+			DELETE FROM ingest_ledger WHERE message_id IN (
+				SELECT message_id FROM ingest_ledger
+				WHERE stream_seq <= $1 AND committed_at < now() - make_interval(secs => $2)
+				LIMIT $3)`,
+			int64(floor), c.cfg.Ledger.Seconds(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune ledger: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// NATS is a nats-server child process with a persistent store, so it can
+// be stopped, killed and started again on the same port with the same data.
+type NATS struct {
+	*Proc
+	URL string
+}
+
+// NATSOptions shape the server.
+type NATSOptions struct {
+	SyncAlways bool // jetstream sync_interval: always (what the pipeline ships with)
+}
+
+func startNATS(bin, dir string, opts NATSOptions) (*NATS, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	sync := ""
+	if opts.SyncAlways {
+		sync = "sync_interval: always"
+	}
+	conf := fmt.Sprintf(`server_name: faults
+listen: 127.0.0.1:%d
+max_payload: 1MB
+jetstream {
+  store_dir: %q
+  max_file_store: 4GB
+  %s
+}
+`, port, filepath.Join(dir, "store"), sync)
+	confFile := filepath.Join(dir, "nats.conf")
+	if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
+		return nil, err
+	}
+	n := &NATS{
+		Proc: NewProc("nats", filepath.Join(bin, "nats-server"), []string{"-c", confFile}, nil, filepath.Join(dir, "nats.log")),
+		URL:  fmt.Sprintf("nats://127.0.0.1:%d", port),
+	}
+	return n, n.Start()
+}
+
+// Start runs the server and waits until JetStream answers.
+func (n *NATS) Start() error {
+	if err := n.Proc.Start(); err != nil {
+		return err
+	}
+	nc, err := nats.Connect(n.URL, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := js.AccountInfo(ctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || !n.Running() {
+			return fmt.Errorf("nats-server not ready (see %s): %w", n.LogFile(), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,171 @@
+package faults
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ledger"
+	"github.com/tributary-dev/tributary/tests/faults/cluster"
+)
+
+// result counts what went wrong.
+type result struct {
+	lost       int // oracle event ids not in user_activity
+	duplicated int // rows loaded twice: as duplicate rejects, or counted twice by the ledger
+	extra      int // rows in user_activity the files never held
+}
+
+// verify checks PostgreSQL, the data directory and the streams against
+// the oracle, exactly.
+func verify(t *testing.T, c *cluster.Cluster, o *oracle) result {
+	t.Helper()
+	ctx := context.Background()
+	var r result
+	q := func(sql string, args ...any) int64 {
+		t.Helper()
+		var n int64
+		if err := c.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return n
+	}
+	ids := make([]string, 0, len(o.ids))
+	for id := range o.ids {
+		ids = append(ids, id)
+	}
+
+	// The rows: exactly the oracle's event ids, prices to the cent.
+	total := q("SELECT count(*) FROM user_activity")
+	found := q("SELECT count(*) FROM user_activity WHERE event_id = ANY($1)", ids)
+	r.lost = len(ids) - int(found)
+	r.extra = int(total - found)
+	if r.lost != 0 || r.extra != 0 || int(total) != o.rows {
+		t.Errorf("user_activity has %d rows, %d of the %d expected event ids (lost %d, extra %d)", total, found, len(ids), r.lost, r.extra)
+	}
+	if cents := q("SELECT coalesce(sum(price) * 100, 0)::bigint FROM user_activity"); cents != o.cents {
+		t.Errorf("sum(price) = %d cents, the files say %d", cents, o.cents)
+	}
+
+	// Duplicates: a row applied twice would come back as an "already
+	// loaded" reject; a message applied twice would double the ledger's
+	// counts.
+	dupRejects := q(`SELECT count(*) FROM user_activity_rejects WHERE reason LIKE '%already loaded%' OR reason LIKE '%earlier in the same batch%'`)
+	ledgerRows := q("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_ledger")
+	r.duplicated = int(dupRejects) + max(0, int(ledgerRows)-o.rows)
+	if dupRejects != 0 || int(ledgerRows) != o.rows {
+		t.Errorf("duplicate rejects %d (want 0); ledger counts %d rows loaded, want %d", dupRejects, ledgerRows, o.rows)
+		logRejects(t, c)
+	}
+	if n := q("SELECT count(*) FROM user_activity_rejects"); int(n) != o.rejects {
+		t.Errorf("%d rejected rows, want %d (2 per file with bad rows)", n, o.rejects)
+	}
+
+	// Every content loaded completely, each part once.
+	contentIDs := make([]string, 0, len(o.contents))
+	for id := range o.contents {
+		contentIDs = append(contentIDs, id)
+	}
+	progress, err := ledger.Files(ctx, c.Pool, contentIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	incomplete := 0
+	for id, rows := range o.contents {
+		p := progress[id]
+		if !p.Loaded() || int(p.Rows) != rows {
+			incomplete++
+			if incomplete <= 5 {
+				t.Errorf("file content %s: ledger %+v, want every part and %d rows", id, p, rows)
+			}
+		}
+	}
+	if incomplete > 0 {
+		t.Errorf("%d of %d file contents not completely loaded", incomplete, len(o.contents))
+	}
+
+	// Every file accounted for: archived under its own name, or rejected
+	// with a reason; nothing left behind, nothing archived twice.
+	archive := names(t, c.Data.Path(datadir.Archive))
+	for name := range o.good {
+		if !archive[name] {
+			t.Errorf("%s was fed but is not in archive/", name)
+		}
+	}
+	if len(archive) != len(o.good) {
+		t.Errorf("archive/ holds %d files, %d were fed (a file archived twice, or a stray?)", len(archive), len(o.good))
+	}
+	rejected := names(t, c.Data.Path(datadir.Rejected))
+	for _, name := range o.bad {
+		if !rejected[name] || !rejected[name+datadir.ReasonSuffix] {
+			t.Errorf("%s was fed with a bad header but is not in rejected/ with its reason", name)
+		}
+	}
+	if len(rejected) != 2*len(o.bad) {
+		t.Errorf("rejected/ holds %d entries, want %d (each bad file and its .reason)", len(rejected), 2*len(o.bad))
+	}
+	if n := q("SELECT count(DISTINCT file_name) FROM rejected_files WHERE file_name = ANY($1)", o.bad); int(n) != len(o.bad) {
+		t.Errorf("rejected_files records %d of the %d bad files", n, len(o.bad))
+	}
+	if n := q("SELECT count(*) FROM rejected_files"); int(n) != len(o.bad) {
+		t.Errorf("rejected_files has %d rows, want %d", n, len(o.bad))
+	}
+	for _, sub := range []string{datadir.Input, filepath.Join(datadir.Claimed, "w1")} {
+		if left := names(t, c.Data.Path(sub)); len(left) != 0 {
+			t.Errorf("%d files left in %s", len(left), sub)
+		}
+	}
+
+	// Nothing dead-lettered: outages must not burn delivery attempts.
+	if n, err := c.DeadLetters(ctx); err != nil || n != 0 {
+		t.Errorf("dead-letter stream holds %d messages (%v), want 0", n, err)
+	}
+	if msgs, pending, err := c.Backlog(ctx); err != nil || msgs != 0 || pending != 0 {
+		t.Errorf("stream holds %d messages, %d ack pending (%v); want none", msgs, pending, err)
+	}
+
+	// The operator's check agrees.
+	out, err := c.Reconcile(ctx)
+	if err != nil || !strings.Contains(out, "no problems") {
+		t.Errorf("ctl reconcile: %v\n%s", err, out)
+	}
+	return r
+}
+
+func names(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		out[e.Name()] = true
+	}
+	return out
+}
+
+// logRejects shows a sample of the rejects and their messages' ledger rows.
+func logRejects(t *testing.T, c *cluster.Cluster) {
+	t.Helper()
+	rows, err := c.Pool.Query(context.Background(), `
+		SELECT r.file_name, r.line_number, r.stream_seq, r.reason, coalesce(l.message_id, '?'), coalesce(l.rows_loaded, -1)
+		FROM user_activity_rejects r LEFT JOIN ingest_ledger l ON l.stream_seq = r.stream_seq
+		ORDER BY r.id LIMIT 8`)
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, reason, msgID string
+		var line, loaded int
+		var seq int64
+		if err := rows.Scan(&name, &line, &seq, &reason, &msgID, &loaded); err == nil {
+			t.Logf("reject: %s line %d stream_seq %d (%s, rows_loaded %d): %s", name, line, seq, msgID, loaded, reason)
+		}
+	}
+}
