@@ -5,10 +5,9 @@
 package input
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,30 +31,34 @@ type pipeline struct {
 	traffic *traffic
 }
 
-// startPipeline starts a watcher and a loader on a fresh environment,
-// recording their JSON logs and every message that crosses NATS.
+// startPipeline starts a watcher and a loader as shipped (NATS with its
+// identities and permissions, the loader as the least-privilege database
+// role) on a fresh environment, recording their logs as JSON and every
+// message that crosses NATS (seen as the admin identity).
 func startPipeline(t *testing.T, vars map[string]string) *pipeline {
 	t.Helper()
-	env := harness.New(t)
-	env.Vars["LOG_FORMAT"] = "json"
-	env.Vars["LOG_LEVEL"] = "info"
+	env := harness.NewSecure(t)
 	for k, v := range vars {
 		env.Vars[k] = v
 	}
-	nc, err := nats.Connect(env.NATS.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	book := &logBook{}
+	env.Logs = book
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, rec := range book.all() {
+				b, _ := json.Marshal(rec)
+				t.Logf("log: %s", b)
+			}
+		}
+	})
+	nc := harness.Admin(t, env.Creds, env.NATS)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline{Env: env, nc: nc, js: js, traffic: recordTraffic(t, nc)}
-	p.logs = captureLogs(t, func() {
-		env.Watcher(nil)
-		env.Loader(nil)
-	})
+	p := &pipeline{Env: env, nc: nc, js: js, logs: book, traffic: recordTraffic(t, nc)}
+	env.Watcher(nil)
+	env.Loader(nil)
 	return p
 }
 
@@ -91,58 +94,33 @@ func (p *pipeline) streamMsgs(name string) uint64 {
 	return info.State.Msgs
 }
 
-// logBook holds the JSON log records the services wrote.
+// logBook holds the JSON log records the services wrote: an io.Writer of
+// JSON lines. Lines that are not one JSON object would be an injection.
 type logBook struct {
 	mu      sync.Mutex
+	partial []byte
 	records []map[string]any
-	bad     []string // lines that are not one JSON object: an injection
+	bad     []string
 }
 
-// captureLogs runs start (which builds the services, whose loggers take
-// os.Stderr when they are built) with os.Stderr redirected into a pipe, and
-// reads that pipe until the test ends.
-func captureLogs(t *testing.T, start func()) *logBook {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+func (b *logBook) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.partial = append(b.partial, p...)
+	for {
+		i := bytes.IndexByte(b.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := b.partial[:i]
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			b.bad = append(b.bad, string(line))
+		} else {
+			b.records = append(b.records, rec)
+		}
+		b.partial = b.partial[i+1:]
 	}
-	book := &logBook{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var rec map[string]any
-			book.mu.Lock()
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-				book.bad = append(book.bad, sc.Text())
-			} else {
-				book.records = append(book.records, rec)
-			}
-			book.mu.Unlock()
-		}
-		_, _ = io.Copy(io.Discard, r)
-	}()
-	// Cleanups run last-in first-out: this one runs after the services
-	// registered by start have stopped.
-	t.Cleanup(func() {
-		w.Close()
-		<-done
-		r.Close()
-		if t.Failed() {
-			for _, rec := range book.all() {
-				b, _ := json.Marshal(rec)
-				t.Logf("log: %s", b)
-			}
-		}
-	})
-	stderr := os.Stderr
-	os.Stderr = w
-	defer func() { os.Stderr = stderr }()
-	start()
-	return book
 }
 
 func (b *logBook) all() []map[string]any {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tributary-dev/tributary/shared/contract"
 	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/secrets"
 )
 
 // buildCtl builds the operator tool from this workspace.
@@ -28,7 +29,8 @@ func buildCtl(t *testing.T) string {
 // ctl runs the tool against the pipeline's data directory and NATS.
 func (p *pipeline) ctl(bin string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "DATA_DIR="+p.Data.Dir, "NATS_URL="+p.NATS.ClientURL())
+	cmd.Env = append(os.Environ(), "DATA_DIR="+p.Data.Dir, "NATS_URL="+p.NATS.ClientURL(),
+		"NATS_NKEY_FILE="+p.Creds.NATS[secrets.Admin].SeedFile)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
