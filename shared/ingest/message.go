@@ -23,6 +23,7 @@ const (
 	HeaderLandedAt  = "Tributary-Landed-At"
 	HeaderReason    = "Tributary-Reason"
 	HeaderSize      = "Tributary-File-Size"
+	HeaderOversized = "Tributary-Oversized-Row" // set on a part standing for one row too large for a message
 
 	// Added to a message when it is dead-lettered.
 	HeaderDeadReason     = "Tributary-Dead-Reason"
@@ -43,6 +44,11 @@ type Part struct {
 	Rows      int       // rows in the body, as counted by the watcher
 	Size      int64     // size of the whole file in bytes
 	LandedAt  time.Time // when the file was renamed into the input directory
+	// OversizedRow, when not zero, is the size in bytes of the one row this
+	// part stands for: a row larger than a message, of which the body holds
+	// only the first bytes. The loader records it as a rejected row, so the
+	// other rows of its file still load.
+	OversizedRow int64
 }
 
 // MsgID is the Nats-Msg-Id: derived from content, so the same file landed
@@ -60,6 +66,9 @@ func (p Part) Header() nats.Header {
 	h.Set(HeaderRows, strconv.Itoa(p.Rows))
 	h.Set(HeaderSize, strconv.FormatInt(p.Size, 10))
 	h.Set(HeaderLandedAt, p.LandedAt.UTC().Format(time.RFC3339Nano))
+	if p.OversizedRow > 0 {
+		h.Set(HeaderOversized, strconv.FormatInt(p.OversizedRow, 10))
+	}
 	return h
 }
 
@@ -94,6 +103,11 @@ func ParsePart(h nats.Header) (Part, error) {
 	}
 	if p.LandedAt, err = time.Parse(time.RFC3339Nano, h.Get(HeaderLandedAt)); err != nil {
 		errs = append(errs, fmt.Errorf("header %s %q is not a time", HeaderLandedAt, h.Get(HeaderLandedAt)))
+	}
+	if v := h.Get(HeaderOversized); v != "" {
+		if p.OversizedRow, err = strconv.ParseInt(v, 10, 64); err != nil || p.OversizedRow < 1 || p.Rows != 1 {
+			errs = append(errs, fmt.Errorf("header %s %q is not the size of one row", HeaderOversized, v))
+		}
 	}
 	return p, errors.Join(errs...)
 }

@@ -75,3 +75,21 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("Validate = %v", err)
 	}
 }
+
+func TestOversizedRowPart(t *testing.T) {
+	give := Part{FileID: strings.Repeat("cd", 32), FileName: "big.csv", Index: 2, Count: 3, FirstLine: 7, Rows: 1,
+		Size: 9000, LandedAt: time.Unix(9, 0).UTC(), OversizedRow: 5043}
+	got, err := ParsePart(give.Header())
+	if err != nil || got != give {
+		t.Fatalf("round trip = %+v, %v; want %+v", got, err, give)
+	}
+	give.OversizedRow = 0
+	if h := give.Header(); h.Get(HeaderOversized) != "" {
+		t.Errorf("a part of rows carries %s", HeaderOversized)
+	}
+	bad := give.Header()
+	bad.Set(HeaderOversized, "-1")
+	if _, err := ParsePart(bad); err == nil || !strings.Contains(err.Error(), HeaderOversized) {
+		t.Errorf("ParsePart accepted %s -1: %v", HeaderOversized, err)
+	}
+}

@@ -126,6 +126,8 @@ func (l *Loader) committed(batch []delivery, out []store.Outcome, took time.Dura
 		o := out[i]
 		if !o.Applied {
 			skipped++
+			l.log.Info("message already loaded; acknowledged without loading it again", logging.KeyStreamSeq, d.seq,
+				logging.KeyFile, logging.SafeName(d.decoded.FileName()), "message_id", d.decoded.ID)
 			continue
 		}
 		loaded += o.Loaded

@@ -23,11 +23,15 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 	}
 	// A row is a duplicate when it is not the first of its event_id in the
 	// batch, or when the insert did not return it (the event was already
-	// loaded, possibly by a loader that committed a moment ago). The file
-	// that loaded the first copy is looked up for the reason, best effort.
+	// loaded, possibly by a loader that committed a moment ago). The reason
+	// names the file that loaded the first copy, whether that happened in
+	// this batch or before, so it does not depend on how messages were
+	// batched; an earlier file is looked up in the ledger, best effort.
 	rows, err := tx.Query(ctx, `
 		WITH ranked AS MATERIALIZED (
-			SELECT s.*, row_number() OVER (PARTITION BY event_id ORDER BY ord) AS rn FROM ingest_staging s
+			SELECT s.*, row_number() OVER w AS rn, first_value(ord) OVER w AS first_ord
+			FROM ingest_staging s
+			WINDOW w AS (PARTITION BY event_id ORDER BY ord)
 		), ins AS (
 			INSERT INTO user_activity (event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq)
 			SELECT event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq
@@ -35,9 +39,9 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 			ON CONFLICT (event_id) DO NOTHING
 			RETURNING event_id
 		)
-		SELECT r.ord, r.rn > 1, l.file_name
+		SELECT r.ord, r.first_ord, EXISTS (SELECT 1 FROM ins WHERE ins.event_id = r.event_id), l.file_name
 		FROM ranked r
-		LEFT JOIN user_activity u ON r.rn = 1 AND u.event_id = r.event_id
+		LEFT JOIN user_activity u ON u.event_id = r.event_id
 		LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
 		WHERE r.rn > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = r.event_id)
 		ORDER BY r.ord`)
@@ -45,18 +49,19 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 		return nil, fmt.Errorf("insert from staging: %w", err)
 	}
 	var (
-		dups     []reject
-		ord      int64
-		repeated bool
-		loadedBy *string
+		dups          []reject
+		ord, firstOrd int64
+		inBatch       bool
+		loadedBy      *string
 	)
-	_, err = pgx.ForEachRow(rows, []any{&ord, &repeated, &loadedBy}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ord, &firstOrd, &inBatch, &loadedBy}, func() error {
 		ref := src.emitted[ord]
+		if inBatch {
+			name := src.msgs[src.emitted[firstOrd].msg].FileName()
+			loadedBy = &name
+		}
 		reason := "event_id " + strconv.Quote(ref.id) + " is already loaded; the first copy loaded wins"
-		switch {
-		case repeated:
-			reason = "event_id " + strconv.Quote(ref.id) + " appears earlier in the same batch; the first copy loaded wins"
-		case loadedBy != nil:
+		if loadedBy != nil {
 			reason = "event_id " + strconv.Quote(ref.id) + " is already loaded from " + strconv.Quote(*loadedBy) + "; the first copy loaded wins"
 		}
 		dups = append(dups, reject{msg: ref.msg, line: ref.line, column: contract.Columns[contract.ColEventID], reason: reason, raw: ref.raw})

@@ -30,7 +30,8 @@ func (m Message) fileID() string {
 	return m.Rejection.FileID
 }
 
-func (m Message) fileName() string {
+// FileName is the name the message's file landed under.
+func (m Message) FileName() string {
 	if m.Part != nil {
 		return m.Part.FileName
 	}

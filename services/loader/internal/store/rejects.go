@@ -23,7 +23,7 @@ func insertRejects(ctx context.Context, tx pgx.Tx, msgs []Message, rejects []rej
 		if r.column != "" {
 			column = &r.column
 		}
-		rows[i] = []any{m.fileID(), m.fileName(), int32(r.line), column, r.reason, printable(r.raw), int64(m.Seq)}
+		rows[i] = []any{m.fileID(), m.FileName(), int32(r.line), column, r.reason, printable(r.raw, r.size), int64(m.Seq)}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"user_activity_rejects"},
 		[]string{"file_id", "file_name", "line_number", "column_name", "reason", "raw_line", "stream_seq"},
@@ -57,10 +57,12 @@ func insertRejectedFiles(ctx context.Context, tx pgx.Tx, msgs []Message) error {
 
 // printable makes a raw line storable as text: valid UTF-8, no NUL (which
 // PostgreSQL refuses), bounded in size. What was replaced stays visible.
-func printable(raw []byte) string {
+// size is the length of the whole line when raw is only its beginning.
+func printable(raw []byte, size int64) string {
 	s := string(raw)
-	truncated := len(s) > maxRawBytes
-	if truncated {
+	size = max(size, int64(len(raw)))
+	truncated := size > int64(len(s)) || len(s) > maxRawBytes
+	if len(s) > maxRawBytes {
 		cut := maxRawBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
@@ -70,7 +72,7 @@ func printable(raw []byte) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	if truncated {
-		s += fmt.Sprintf("... [truncated: %d bytes in all]", len(raw))
+		s += fmt.Sprintf("... [truncated: %d bytes in all]", size)
 	}
 	return s
 }

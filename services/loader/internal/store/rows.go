@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,7 @@ type reject struct {
 	column string
 	reason string
 	raw    []byte
+	size   int64 // of the whole row when raw is only its beginning
 }
 
 // rowRef remembers where an emitted row came from.
@@ -97,6 +99,11 @@ func (s *rowSource) nextMessage() bool {
 		s.at++
 		m := s.msgs[s.at]
 		if m.Part == nil {
+			continue
+		}
+		if n := m.Part.OversizedRow; n > 0 {
+			s.rejects = append(s.rejects, reject{msg: s.at, line: m.Part.FirstLine, raw: m.Body, size: n,
+				reason: fmt.Sprintf("row is %d bytes, more than the largest message (WATCHER_MAX_MESSAGE_BYTES)", n)})
 			continue
 		}
 		s.reader = contract.NewReader(m.Body, m.Part.FirstLine)

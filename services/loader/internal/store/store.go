@@ -113,7 +113,7 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 		m := msgs[i]
 		ids = append(ids, m.ID)
 		fileIDs = append(fileIDs, m.fileID())
-		names = append(names, m.fileName())
+		names = append(names, m.FileName())
 		seqs = append(seqs, int64(m.Seq))
 		part, count, at := int32(1), int32(1), (*time.Time)(nil)
 		if m.Part != nil {
@@ -141,12 +141,13 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	for _, id := range inserted {
 		isNew[id] = true
 	}
+	// A batch may hold one message twice (redelivered into the batch it is
+	// already in when a stalled fetch outlived AckWait, or re-published
+	// after the duplicate window): only its first copy is fresh.
 	var fresh []int
 	for i, m := range msgs {
 		if isNew[m.ID] {
 			fresh = append(fresh, i)
-			// A message redelivered into the batch it is already in (a
-			// stalled fetch outlived AckWait) is applied once.
 			delete(isNew, m.ID)
 		}
 	}

@@ -177,8 +177,10 @@ func TestApplyReportsDuplicatesAndLoadsTheRest(t *testing.T) {
 	if n := count(t, pool, "SELECT count(*) FROM user_activity_rejects WHERE reason LIKE '%is already loaded from \"f-cccc.csv\"%'"); n != 2 {
 		t.Errorf("%d rejects name the file that loaded the first copy, want 2", n)
 	}
-	if n := count(t, pool, "SELECT count(*) FROM user_activity_rejects WHERE reason LIKE '%appears earlier in the same batch%'"); n != 1 {
-		t.Errorf("%d in-batch duplicate rejects, want 1", n)
+	// A copy repeated within the batch names the message that loaded the
+	// first one, exactly as if they had been loaded in separate batches.
+	if n := count(t, pool, `SELECT count(*) FROM user_activity_rejects WHERE reason = 'event_id "e20" is already loaded from "f-dddd.csv"; the first copy loaded wins' AND file_name = 'f-eeee.csv'`); n != 1 {
+		t.Errorf("%d rejects name the batch-mate that loaded e20 first, want 1", n)
 	}
 }
 
@@ -258,5 +260,33 @@ func TestApplyMessageTwiceInOneBatchAppliesItOnce(t *testing.T) {
 	}
 	if n := count(t, pool, "SELECT sum(rows_loaded) FROM ingest_ledger WHERE file_id = $1", id('d')); n != 400 {
 		t.Errorf("ledger counts %d rows loaded, want 400", n)
+	}
+}
+
+func TestApplyRejectsAnOversizedRowAndLoadsTheRest(t *testing.T) {
+	s, pool := newStore(t)
+	big := part(id('h'), 2, 3, strings.Repeat("q", 2048))
+	big.Part.FirstLine, big.Part.Rows, big.Part.OversizedRow = 12, 1, 5000
+	batch := []store.Message{part(id('h'), 1, 3, rows(0, 10)), big, part(id('h'), 3, 3, rows(10, 20))}
+	out, err := s.Apply(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[1] != (store.Outcome{Applied: true, Rejected: 1}) || out[0].Loaded+out[2].Loaded != 20 {
+		t.Fatalf("outcomes = %+v", out)
+	}
+	var line int
+	var column *string
+	var reason, raw string
+	if err := pool.QueryRow(context.Background(), "SELECT line_number, column_name, reason, raw_line FROM user_activity_rejects").
+		Scan(&line, &column, &reason, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if line != 12 || column != nil || reason != "row is 5000 bytes, more than the largest message (WATCHER_MAX_MESSAGE_BYTES)" ||
+		raw != strings.Repeat("q", 2048)+"... [truncated: 5000 bytes in all]" {
+		t.Errorf("reject = line %d column %v reason %q raw %d bytes ending %q", line, column, reason, len(raw), raw[len(raw)-40:])
+	}
+	if n := count(t, pool, "SELECT count(*) FROM user_activity"); n != 20 {
+		t.Errorf("user_activity has %d rows, want 20", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
 	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/logging"
 	"github.com/tributary-dev/tributary/shared/natsconn"
 )
 
@@ -46,6 +47,10 @@ type Publisher struct {
 func New(js JetStream, settings ingest.Settings, log *slog.Logger, obs Observer) *Publisher {
 	return &Publisher{js: js, settings: settings, log: log, obs: obs, maxWait: 5 * time.Second}
 }
+
+// oversizedPrefix is how much of a row too large for a message is sent,
+// for the rejected row's raw line.
+const oversizedPrefix = 2 << 10
 
 // headerRoom is what a part's headers may take out of the server's
 // max_payload (headers count against it).
@@ -88,11 +93,16 @@ type File struct {
 func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 	start := time.Now()
 	var buf []byte
+	dups := 0
 	for i, span := range f.Layout.Parts {
-		if int64(cap(buf)) < span.Length {
-			buf = make([]byte, span.Length)
+		length := span.Length
+		if span.Oversized {
+			length = min(length, oversizedPrefix)
 		}
-		body := buf[:span.Length]
+		if int64(cap(buf)) < length {
+			buf = make([]byte, length)
+		}
+		body := buf[:length]
 		if _, err := f.Content.ReadAt(body, span.Offset); err != nil {
 			return fmt.Errorf("read part %d: %w", i+1, err)
 		}
@@ -100,10 +110,23 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
 		}
+		if span.Oversized {
+			part.OversizedRow = span.Length
+		}
 		msg := &nats.Msg{Subject: p.settings.DataSubject(), Header: part.Header(), Data: body}
-		if err := p.publish(ctx, msg); err != nil {
+		dup, err := p.publish(ctx, msg)
+		if err != nil {
 			return fmt.Errorf("publish part %d/%d: %w", part.Index, part.Count, err)
 		}
+		if dup {
+			dups++
+		}
+	}
+	if dups == len(f.Layout.Parts) {
+		// The same bytes were published moments ago (under this name or
+		// another): the stream kept one copy, so nothing loads twice.
+		p.log.Info("file content already in the stream; this copy loads nothing", logging.KeyFile, logging.SafeName(f.Name),
+			logging.KeyFileID, f.Layout.FileID)
 	}
 	p.obs.Published(len(f.Layout.Parts), f.Layout.Size, time.Since(start))
 	return nil
@@ -112,11 +135,13 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 // PublishRejection publishes the notice that a file was refused.
 func (p *Publisher) PublishRejection(ctx context.Context, r ingest.Rejection) error {
 	msg := &nats.Msg{Subject: p.settings.RejectedSubject(), Header: r.Header()}
-	return p.publish(ctx, msg)
+	_, err := p.publish(ctx, msg)
+	return err
 }
 
-func (p *Publisher) publish(ctx context.Context, msg *nats.Msg) error {
-	return p.retry(ctx, "publish", func() error {
+// publish stores msg and reports whether the stream already had it.
+func (p *Publisher) publish(ctx context.Context, msg *nats.Msg) (duplicate bool, err error) {
+	return duplicate, p.retry(ctx, "publish", func() error {
 		ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(p.settings.Stream))
 		if errors.Is(err, nats.ErrMaxPayload) {
 			return backoff.Permanent(err) // a retry cannot shrink the message
@@ -130,9 +155,7 @@ func (p *Publisher) publish(ctx context.Context, msg *nats.Msg) error {
 		if err != nil {
 			return err
 		}
-		if ack.Duplicate {
-			p.log.Debug("already in the stream", "msg_id", msg.Header.Get(nats.MsgIdHdr), "stream_seq", ack.Sequence)
-		}
+		duplicate = ack.Duplicate
 		return nil
 	})
 }

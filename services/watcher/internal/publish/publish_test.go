@@ -144,3 +144,29 @@ func TestPublishWaitsWhileTheStreamIsFull(t *testing.T) {
 	}
 	t.Fatal("the stream never filled up")
 }
+
+func TestPublishSendsOnlyTheBeginningOfARowLargerThanAMessage(t *testing.T) {
+	p, js, _ := setup(t, settings())
+	ctx := context.Background()
+	giant := "giant," + strings.Repeat("z", 10000) + "\n"
+	content := csvFile + giant + "d,2026-01-01 00:00:00,view,1,1.00,1,s\n"
+	l, err := split.Inspect(strings.NewReader(content), int64(len(content)), 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.PublishFile(ctx, publish.File{Name: "g.csv", Content: strings.NewReader(content), Layout: l}); err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := js.Stream(ctx, "INGEST")
+	m, err := stream.GetMsg(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := ingest.ParsePart(m.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.OversizedRow != int64(len(giant)) || part.FirstLine != 5 || part.Rows != 1 || string(m.Data) != giant[:2048] {
+		t.Errorf("oversized part = %+v with %d bytes, want the row's size, line 5 and its first 2048 bytes", part, len(m.Data))
+	}
+}

@@ -49,7 +49,13 @@ func (c *cutter) record(start, end int64, line, nextLine int) error {
 		c.cut()
 	}
 	if end-c.partStart > c.maxPart {
-		return reject("the row starting at line %d is %d bytes, more than the largest message (%d bytes)", line, end-start, c.maxPart)
+		// No valid row comes near a message's size: this one is set aside
+		// in a span of its own, to be rejected alone while the rest loads.
+		c.layout.Parts = append(c.layout.Parts, Span{Offset: start, Length: end - start, FirstLine: line, Rows: 1, Oversized: true})
+		c.layout.Rows++
+		c.partStart, c.partLine = end, nextLine
+		c.lastEnd, c.lastEndLine = end, nextLine
+		return nil
 	}
 	c.partRows++
 	c.layout.Rows++

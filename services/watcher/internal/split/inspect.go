@@ -16,6 +16,9 @@ type Span struct {
 	Length    int64
 	FirstLine int // file line of the span's first byte
 	Rows      int
+	// Oversized marks a span of one row larger than a message: it is sent
+	// as a reject (its first bytes and its size), not as rows.
+	Oversized bool
 }
 
 // Layout is what Inspect learned about a readable file.

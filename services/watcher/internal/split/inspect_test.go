@@ -123,12 +123,26 @@ func TestInspectCutsOnRowBoundaries(t *testing.T) {
 	}
 }
 
-func TestInspectRejectsRowLargerThanAMessage(t *testing.T) {
-	s := header + "\n" + row(1) + "\n" + strings.Repeat("y", 500) + "\n"
-	_, err := inspect(s, 300)
-	var re *RejectError
-	if !errors.As(err, &re) || !strings.Contains(re.Reason, "the row starting at line 3 is 501 bytes, more than the largest message (300 bytes)") {
-		t.Fatalf("err = %v", err)
+func TestInspectSetsAsideARowLargerThanAMessage(t *testing.T) {
+	giant := strings.Repeat("y", 500)
+	s := header + "\n" + row(1) + "\n" + giant + "\n" + row(3) + "\n" + row(4) + "\n"
+	got, err := inspect(s, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(sub string) int64 { return int64(strings.Index(s, sub)) }
+	want := []Span{
+		{Offset: at(row(1)), Length: int64(len(row(1)) + 1), FirstLine: 2, Rows: 1},
+		{Offset: at(giant), Length: 501, FirstLine: 3, Rows: 1, Oversized: true},
+		{Offset: at(row(3)), Length: int64(2*len(row(3)) + 2), FirstLine: 4, Rows: 2},
+	}
+	if got.Rows != 4 || len(got.Parts) != len(want) {
+		t.Fatalf("layout %+v, want parts %+v", got, want)
+	}
+	for i := range want {
+		if got.Parts[i] != want[i] {
+			t.Errorf("part %d = %+v, want %+v", i, got.Parts[i], want[i])
+		}
 	}
 }
 

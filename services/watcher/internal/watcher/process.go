@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
@@ -79,6 +80,16 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		w.reject(ctx, name, claimed, rej, class)
 		return
 	}
+	// A producer writing in place may pause for longer than the settle
+	// time; the claim rename does not stop it writing. Wait in the claim
+	// directory (retried on every rescan) until its writer closes the file.
+	if writing, _ := openForWriting(f); writing {
+		if w.markWriting(name, true) {
+			log.Info("file is still open for writing; waiting until its writer closes it")
+		}
+		return
+	}
+	w.markWriting(name, false)
 
 	start := w.now()
 	layout, err := split.Inspect(io.NewSectionReader(f, 0, st.Size()), st.Size(), w.pub.MaxPartBytes(w.cfg.MaxPartBytes))
@@ -105,7 +116,7 @@ func (w *Watcher) process(ctx context.Context, name, claimed string, landedAt ti
 		}
 		return
 	}
-	if _, err := w.moveTo(claimed, datadir.Archive, name); err != nil {
+	if _, err := w.moveTo(claimed, datadir.Archive, name, 0); err != nil {
 		log.Error("published but not archived; will publish again (a no-op) and retry", logging.Err(err))
 		return
 	}
@@ -140,7 +151,7 @@ func (w *Watcher) reject(ctx context.Context, name, claimed string, rej ingest.R
 		}
 		return
 	}
-	target, err := w.moveTo(claimed, datadir.Rejected, name)
+	target, err := w.moveTo(claimed, datadir.Rejected, name, len(datadir.ReasonSuffix))
 	if err != nil {
 		log.Error("cannot move rejected file; will retry", logging.Err(err))
 		return
@@ -163,7 +174,7 @@ func (w *Watcher) finishArchive(claimed, name string, info fs.FileInfo) bool {
 		return false
 	}
 	for i := 0; i < maxNumbered; i++ {
-		st, err := w.root.Lstat(path.Join(datadir.Archive, numbered(name, i)))
+		st, err := w.root.Lstat(path.Join(datadir.Archive, fitted(name, i, 0)))
 		if err != nil || !os.SameFile(st, info) {
 			continue // names may have gaps (archive retention)
 		}
@@ -183,10 +194,11 @@ const maxNumbered = 1000
 // moveTo moves src into dir under name, or under name with a counter when
 // that is taken: an archived or rejected file is never overwritten. A hard
 // link then an unlink makes the move atomic and no-clobber; where links are
-// impossible (a directory) a rename into a free name is used.
-func (w *Watcher) moveTo(src, dir, name string) (string, error) {
+// impossible (a directory) a rename into a free name is used. The name is
+// shortened if needed to leave room for a suffix of room bytes (".reason").
+func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
 	for i := 0; i < maxNumbered; i++ {
-		dst := path.Join(dir, numbered(name, i))
+		dst := path.Join(dir, fitted(name, i, room))
 		err := w.root.Link(src, dst)
 		if err == nil {
 			if err := w.root.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -217,6 +229,30 @@ func numbered(name string, n int) string {
 		ext = ""
 	}
 	return strings.TrimSuffix(name, ext) + "." + strconv.Itoa(n) + ext
+}
+
+// maxNameBytes is the longest file name Linux filesystems accept.
+const maxNameBytes = 255
+
+// fitted is numbered(name, n) cut, on a character boundary and keeping the
+// counter, so that it plus room more bytes is a valid file name: a name at
+// the limit can still be archived under a counter, or rejected with
+// NAME.reason beside it.
+func fitted(name string, n, room int) string {
+	s := numbered(name, n)
+	limit := maxNameBytes - room
+	if len(s) <= limit {
+		return s
+	}
+	tag := ""
+	if n > 0 {
+		tag = "." + strconv.Itoa(n)
+	}
+	cut := limit - len(tag)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + tag
 }
 
 func notRegular(m fs.FileMode) string {

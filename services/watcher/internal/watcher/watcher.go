@@ -75,6 +75,7 @@ type Watcher struct {
 	mu      sync.Mutex
 	queued  map[string]bool
 	ignored map[string]bool
+	writing map[string]bool // claimed files still open for writing
 }
 
 // item is a file to handle: in input, or already in our claim directory.
@@ -91,6 +92,7 @@ func New(cfg Config, dirs datadir.Config, pub Publisher, obs Observer, log *slog
 		queue:   make(chan item, 4096),
 		queued:  map[string]bool{},
 		ignored: map[string]bool{},
+		writing: map[string]bool{},
 	}
 }
 
@@ -163,6 +165,22 @@ func (w *Watcher) work(ctx context.Context) {
 			w.mu.Unlock()
 		}
 	}
+}
+
+// markWriting records whether a claimed file is still open for writing
+// and reports whether that changed, so that waiting is logged once.
+func (w *Watcher) markWriting(name string, writing bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.writing[name] == writing {
+		return false
+	}
+	if writing {
+		w.writing[name] = true
+	} else {
+		delete(w.writing, name)
+	}
+	return true
 }
 
 // enqueue schedules it unless it is already waiting. When the queue is full

@@ -1,0 +1,148 @@
+package watcher
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ingest"
+)
+
+// recordingPublisher keeps what the watcher publishes.
+type recordingPublisher struct {
+	mu       sync.Mutex
+	files    []publish.File
+	rejected []ingest.Rejection
+}
+
+func (p *recordingPublisher) Prepare(context.Context) error  { return nil }
+func (p *recordingPublisher) MaxPartBytes(limit int64) int64 { return limit }
+func (p *recordingPublisher) PublishFile(_ context.Context, f publish.File) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files = append(p.files, f)
+	return nil
+}
+func (p *recordingPublisher) PublishRejection(_ context.Context, r ingest.Rejection) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rejected = append(p.rejected, r)
+	return nil
+}
+
+type silentObserver struct{}
+
+func (silentObserver) FileDiscovered()     {}
+func (silentObserver) FileArchived(int)    {}
+func (silentObserver) FileRejected(string) {}
+
+const rowsHeader = "event_id,event_time,event_type,product_id,price,user_id,session_id\n"
+
+// openTestWatcher returns a watcher on a fresh data dir, opened as Run
+// would open it, and that directory.
+func openTestWatcher(t *testing.T, pub Publisher) (*Watcher, string) {
+	t.Helper()
+	dirs := datadir.Config{Dir: t.TempDir()}
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20,
+		MaxPartBytes: 1 << 20, ClaimTimeout: time.Minute}, dirs, pub, silentObserver{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	root, err := os.OpenRoot(dirs.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	w.root = root
+	if err := root.MkdirAll(w.claimDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return w, dirs.Dir
+}
+
+func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
+	pub := &recordingPublisher{}
+	w, dir := openTestWatcher(t, pub)
+	f, err := os.Create(filepath.Join(dir, datadir.Input, "slow.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if writing, known := openForWriting(f); !known || !writing {
+		t.Skipf("SKIPPED: file leases are not available here (writing=%v known=%v)", writing, known)
+	}
+	f.WriteString(rowsHeader + "a,2026-01-01 00:00:00,view,1,1.00,1,s\n")
+
+	// Found by a scan after a pause longer than the settle time.
+	w.handle(context.Background(), item{name: "slow.csv"})
+	claimed := filepath.Join(dir, w.claimDir(), "slow.csv")
+	if len(pub.files)+len(pub.rejected) > 0 {
+		t.Fatalf("a file still open for writing was published: %+v %+v", pub.files, pub.rejected)
+	}
+	if _, err := os.Stat(claimed); err != nil {
+		t.Fatalf("the file should wait in the claim directory: %v", err)
+	}
+
+	f.WriteString("b,2026-01-01 00:00:00,view,1,1.00,1,s\n")
+	f.Close()
+	w.handle(context.Background(), item{name: "slow.csv", claimed: true}) // the next rescan
+	if len(pub.files) != 1 || pub.files[0].Layout.Rows != 2 {
+		t.Fatalf("want the whole file published once its writer closed it, got %+v", pub.files)
+	}
+}
+
+func TestNamesAtTheLengthLimitKeepTheirReason(t *testing.T) {
+	pub := &recordingPublisher{}
+	w, dir := openTestWatcher(t, pub)
+	name := strings.Repeat("é", 125) + ".csv" // 254 bytes
+	if err := os.WriteFile(filepath.Join(dir, datadir.Input, name), []byte(rowsHeader), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.handle(context.Background(), item{name: name})
+	if len(pub.rejected) != 1 {
+		t.Fatalf("rejections = %+v", pub.rejected)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, datadir.Rejected))
+	if len(entries) != 2 {
+		t.Fatalf("rejected/ holds %d entries, want the file and its reason", len(entries))
+	}
+	moved := entries[0].Name()
+	reason, err := os.ReadFile(filepath.Join(dir, datadir.Rejected, moved+datadir.ReasonSuffix))
+	if err != nil || string(reason) != "file has a header but no rows\n" {
+		t.Fatalf("reason beside %q: %q, %v", moved, reason, err)
+	}
+	if !strings.HasPrefix(name, moved) || !utf8.ValidString(moved) {
+		t.Errorf("rejected as %q, want a prefix of the name cut between characters", moved)
+	}
+}
+
+func TestFitted(t *testing.T) {
+	long := strings.Repeat("x", 251) + ".csv"
+	tests := []struct {
+		name    string
+		n, room int
+		want    string
+	}{
+		{"a.csv", 0, 7, "a.csv"},
+		{"a.csv", 2, 7, "a.2.csv"},
+		{long, 0, 0, long},
+		{long, 0, 7, strings.Repeat("x", 248)},
+		{long, 12, 0, long[:252] + ".12"},
+		{strings.Repeat("é", 127) + "x", 0, 7, strings.Repeat("é", 124)},
+	}
+	for _, tt := range tests {
+		if got := fitted(tt.name, tt.n, tt.room); got != tt.want {
+			t.Errorf("fitted(%d bytes, %d, %d) = %q, want %q", len(tt.name), tt.n, tt.room, got, tt.want)
+		}
+	}
+}
