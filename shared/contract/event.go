@@ -32,7 +32,11 @@ func (e *FieldError) Error() string { return e.Reason }
 // returned event shares no memory with fields beyond the strings themselves.
 func Parse(fields []string) (Event, error) {
 	if len(fields) != NumColumns {
-		return Event{}, &FieldError{Reason: fmt.Sprintf("row has %d fields, want %d (%s)", len(fields), NumColumns, HeaderLine)}
+		noun := "fields"
+		if len(fields) == 1 {
+			noun = "field"
+		}
+		return Event{}, &FieldError{Reason: fmt.Sprintf("row has %d %s, want %d (%s)", len(fields), noun, NumColumns, HeaderLine)}
 	}
 	var (
 		ev  Event
