@@ -20,9 +20,16 @@ import (
 // RepoFile is the path of a file of the repository, such as a shipped
 // configuration under deployments/.
 func RepoFile(rel string) string {
+	if root := os.Getenv(RepoEnv); root != "" {
+		return filepath.Join(root, filepath.FromSlash(rel))
+	}
 	_, here, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(here), "..", "..", filepath.FromSlash(rel))
 }
+
+// RepoEnv overrides where RepoFile looks: a test re-run as another user
+// points it at a readable copy when the checkout is private to its owner.
+const RepoEnv = "TRIBUTARY_REPO"
 
 // Credentials makes a fresh set of identities (nkeys) in a temporary
 // directory, as `ctl up` and `ctl credentials` do.

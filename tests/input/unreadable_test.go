@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/tests/harness"
 )
 
 // TestUnreadableFileIsRejected lands a file the watcher may not read: it
@@ -83,9 +85,27 @@ func runAsNobody(t *testing.T, test string) {
 	if err := copyExecutable(bin); err != nil {
 		t.Fatal(err)
 	}
+	// The checkout may be private to its owner (a clone in a 0700 temporary
+	// directory): give the child a readable copy of the configuration it loads.
+	repo := filepath.Join(dir, "repo")
+	if err := os.CopyFS(filepath.Join(repo, "deployments"), os.DirFS(harness.RepoFile("deployments"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := filepath.WalkDir(repo, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.count=1", "-test.timeout=2m")
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "HOME="+tmp, harness.RepoEnv+"="+repo)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
