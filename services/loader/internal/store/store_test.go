@@ -229,3 +229,48 @@ func TestConcurrentLoadersApplyOnce(t *testing.T) {
 		t.Errorf("user_activity has %d rows, want 1000", n)
 	}
 }
+
+// committed_at must mark the end of the transaction, not its start (now()),
+// or landed-to-committed latency would leave out the COPY: here the COPY
+// waits on a lock, and committed_at must come after the lock is released.
+func TestCommittedAtIsStampedAfterTheRows(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	blocker, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback(ctx)
+	if _, err := blocker.Exec(ctx, "LOCK TABLE user_activity IN SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Apply(ctx, []store.Message{part(id('t'), 1, 1, rows(0, 10))})
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); count(t, pool,
+		"SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'user_activity'::regclass") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("Apply never waited for the lock on user_activity")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var released time.Time
+	if err := pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&released); err != nil {
+		t.Fatal(err)
+	}
+	if err := blocker.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var committed time.Time
+	if err := pool.QueryRow(ctx, "SELECT committed_at FROM ingest_ledger WHERE message_id = $1", id('t')+".1").Scan(&committed); err != nil {
+		t.Fatal(err)
+	}
+	if committed.Before(released) {
+		t.Errorf("committed_at %s is before the COPY could run (%s): it marks the transaction's start", committed, released)
+	}
+}
