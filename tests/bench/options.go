@@ -133,4 +133,3 @@ func ints(name, s string, errs []error) ([]int, []error) {
 	}
 	return out, errs
 }
-
