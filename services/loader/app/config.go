@@ -18,6 +18,7 @@ type Config struct {
 	Stream        ingest.Settings
 	Postgres      postgres.Config
 	HTTPAddr      string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:9103" help:"address of /metrics, /healthz and /readyz; empty disables"`
+	Pprof         bool          `env:"HTTP_PPROF" envDefault:"false" help:"also serve net/http/pprof on HTTP_ADDR (CPU and allocation profiles; keep off in production)"`
 	Workers       int           `env:"LOADER_WORKERS" envDefault:"2" help:"batches loaded at once, each on its own connection"`
 	BatchMessages int           `env:"LOADER_BATCH_MESSAGES" envDefault:"16" help:"most messages (file parts) in one transaction"`
 	BatchRows     int           `env:"LOADER_BATCH_ROWS" envDefault:"100000" help:"most rows in one transaction (from the watcher's row counts)"`
