@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,7 +60,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		if dedupe {
 			dups, err = copyDeduplicated(ctx, tx, src)
 		} else {
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"user_activity"}, copyColumns, src)
+			err = copyRows(ctx, tx, "user_activity", copyColumns, src)
 		}
 		if err != nil {
 			return err
@@ -90,6 +91,19 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		return nil
 	})
 	return out, err
+}
+
+// copyRows streams src into table with a binary COPY.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, src *rowSource) error {
+	cols := make([]string, len(columns))
+	for i, c := range columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newBinaryCopy(src), sql); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
 }
 
 // insertLedger records every message and returns the indexes of those not

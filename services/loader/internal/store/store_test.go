@@ -274,3 +274,48 @@ func TestCommittedAtIsStampedAfterTheRows(t *testing.T) {
 		t.Errorf("committed_at %s is before the COPY could run (%s): it marks the transaction's start", committed, released)
 	}
 }
+
+// Every value must arrive exactly as written: the loader encodes rows in
+// PostgreSQL's binary COPY format itself, so each type's edge cases are
+// read back here as PostgreSQL prints them.
+func TestApplyStoresValuesExactly(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	tests := []struct{ time, price, session, wantTime, wantPrice string }{
+		{"2026-01-02 03:04:05", "0", "s", "2026-01-02 03:04:05", "0.00"},
+		{"2026-01-02T03:04:05.000001", "0.05", "", "2026-01-02 03:04:05.000001", "0.05"},
+		{"1999-12-31 23:59:59.999999", "0.1", "é", "1999-12-31 23:59:59.999999", "0.10"},
+		{"2000-01-01 00:00:00", "1", "x", "2000-01-01 00:00:00", "1.00"},
+		{"0001-01-01 00:00:00", "19.99", "x", "0001-01-01 00:00:00", "19.99"},
+		{"9999-12-31 23:59:59.5", "100.00", "x", "9999-12-31 23:59:59.5", "100.00"},
+		{"1970-01-01 00:00:00", "9999.99", "x", "1970-01-01 00:00:00", "9999.99"},
+		{"2024-02-29 12:00:00", "10000", "x", "2024-02-29 12:00:00", "10000.00"},
+		{"2026-06-30 12:00:00", "10000.01", "x", "2026-06-30 12:00:00", "10000.01"},
+		{"2026-06-30 12:00:00", "12345678.90", "x", "2026-06-30 12:00:00", "12345678.90"},
+		{"2026-06-30 12:00:00", "99999999.99", "x", "2026-06-30 12:00:00", "99999999.99"},
+		{"2026-06-30 12:00:00", "00100000.500", "x", "2026-06-30 12:00:00", "100000.50"},
+	}
+	var body strings.Builder
+	for i, tt := range tests {
+		fmt.Fprintf(&body, "v%d,%s,view,%d,%s,%d,%s\n", i, tt.time, -2147483648+i, tt.price, 2147483647-i, tt.session)
+	}
+	if _, err := s.Apply(ctx, []store.Message{part(id('v'), 1, 1, body.String())}); err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		var ts, price string
+		var product, user int32
+		var session *string
+		err := pool.QueryRow(ctx, "SELECT event_time::text, price::text, product_id, user_id, session_id FROM user_activity WHERE event_id = $1",
+			fmt.Sprintf("v%d", i)).Scan(&ts, &price, &product, &user, &session)
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if ts != tt.wantTime || price != tt.wantPrice || product != int32(-2147483648+i) || user != int32(2147483647-i) {
+			t.Errorf("row %d = %s, %s, %d, %d; want %s, %s, %d, %d", i, ts, price, product, user, tt.wantTime, tt.wantPrice, -2147483648+i, 2147483647-i)
+		}
+		if (session == nil) != (tt.session == "") || (session != nil && *session != tt.session) {
+			t.Errorf("row %d: session_id = %v, want %q (empty is NULL)", i, session, tt.session)
+		}
+	}
+}
