@@ -38,7 +38,6 @@ func chart(r *Report, path string) error {
 	lp.Title.Text = "Latency: file landed to rows committed"
 	lp.X.Label.Text = "milliseconds (log scale)"
 	lp.Y.Label.Text = "share of files committed within"
-	lp.X.Scale, lp.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	lp.Legend.Top, lp.Legend.Left = true, true
 	var cdfs []any
 	if r.Latency != nil {
@@ -46,6 +45,9 @@ func chart(r *Report, path string) error {
 	}
 	for _, p := range r.Pipeline {
 		cdfs = append(cdfs, p.Name+" (all landed at once)", cdf(p.latencies))
+	}
+	if len(cdfs) > 0 { // a log axis needs values
+		lp.X.Scale, lp.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	if err := addLines(lp, cdfs); err != nil {
 		return err

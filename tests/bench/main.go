@@ -173,7 +173,7 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 
 // bytesPerRow is about what the generator writes per row, to size a
 // dataset in bytes.
-const bytesPerRow = 111
+const bytesPerRow = 100
 
 func (b *bench) pipeline(ctx context.Context, spec PipelineSpec) (PipelineRun, error) {
 	b.log.Info("pipeline run", "name", spec.Name)

@@ -38,6 +38,7 @@ type PipelineRun struct {
 	Files       int           `json:"files"`
 	RowsPerFile int           `json:"rows_per_file"`
 	Rows        int64         `json:"rows"`
+	Bytes       int64         `json:"bytes,omitempty"`
 	Offered     int           `json:"offered_events_per_second,omitempty"`
 	Messages    int           `json:"messages"`
 	Seconds     float64       `json:"seconds"` // first landing to last commit
@@ -125,7 +126,7 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	var want int64
 	switch {
 	case spec.Dataset != nil:
-		run.Files, run.RowsPerFile, want = spec.Dataset.Files, spec.Dataset.RowsPerFile, spec.Dataset.Rows
+		run.Files, run.RowsPerFile, want, run.Bytes = spec.Dataset.Files, spec.Dataset.RowsPerFile, spec.Dataset.Rows, spec.Dataset.Bytes
 		if start, err = spec.Dataset.land(data); err != nil {
 			return run, err
 		}

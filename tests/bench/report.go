@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -169,7 +170,53 @@ func (r *Report) print(out io.Writer) {
 	if s.MaxServiceRSSMB > 0 {
 		fmt.Fprintf(out, "largest peak RSS of a service: %.1f MB (target <= 64 MB)\n", s.MaxServiceRSSMB)
 	}
+	r.printScale(out)
 	fmt.Fprintln(out, "busy cores: the whole machine's CPU use during the run (2.00 = both cores), anything else running included.")
+}
+
+// printScale shows the scale runs as a matrix: rows/s by file size and
+// number of loaders.
+func (r *Report) printScale(out io.Writer) {
+	if len(r.Scale) == 0 {
+		return
+	}
+	var loaders, sizes []int
+	cell := map[[2]int]PipelineRun{}
+	for _, p := range r.Scale {
+		if !slices.Contains(loaders, p.Loaders) {
+			loaders = append(loaders, p.Loaders)
+		}
+		if !slices.Contains(sizes, p.RowsPerFile) {
+			sizes = append(sizes, p.RowsPerFile)
+		}
+		cell[[2]int{p.RowsPerFile, p.Loaders}] = p
+	}
+	fmt.Fprintf(out, "\nscale: rows/s (loader CPU s, PostgreSQL CPU s, busy cores), %s rows per run\n", count(r.Scale[0].Rows))
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "rows per file\t")
+	for _, l := range loaders {
+		fmt.Fprintf(tw, "%d loader%s\t", l, plural(l))
+	}
+	fmt.Fprintln(tw)
+	for _, size := range sizes {
+		fmt.Fprintf(tw, "%s\t", count(int64(size)))
+		for _, l := range loaders {
+			p, ok := cell[[2]int{size, l}]
+			if !ok {
+				fmt.Fprint(tw, "-\t")
+				continue
+			}
+			var loaderCPU float64
+			for _, s := range p.Services {
+				if strings.HasPrefix(s.Name, "loader") {
+					loaderCPU += s.CPUSeconds
+				}
+			}
+			fmt.Fprintf(tw, "%s (%.1f, %.1f, %.2f)\t", count(int64(p.RowsPerSec)), loaderCPU, p.PostgresCPU, p.Busy.Cores)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 }
 
 // save writes the JSON and the chart beside the run's logs.
