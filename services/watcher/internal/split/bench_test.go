@@ -1,0 +1,28 @@
+package split
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tributary-dev/tributary/shared/contract"
+)
+
+// BenchmarkInspectSmallFile inspects a 100-row file, the generator's
+// default: with many small files the watcher's cost per file matters.
+func BenchmarkInspectSmallFile(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(contract.HeaderLine + "\n")
+	for i := range 100 {
+		fmt.Fprintf(&sb, "0193a1b2-c3d4-7e5f-8a9b-%012d,2026-11-26 05:00:00.%06d,view,%d,1.%02d,%d,s-%x\n", i, i, i+1, i, i+1, i*7919)
+	}
+	file := []byte(sb.String())
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Inspect(bytes.NewReader(file), int64(len(file)), 1<<20); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
