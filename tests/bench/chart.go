@@ -23,10 +23,10 @@ func chart(r *Report, path string) error {
 	tp.Y.Label.Text = "rows committed per second"
 	tp.Legend.Top = true
 	var lines []any
-	for _, c := range r.Copy {
+	for _, c := range r.copyShown {
 		lines = append(lines, c.Name, xys(c.Series))
 	}
-	for _, p := range append(slices.Clone(r.Pipeline), r.Memory...) {
+	for _, p := range append(slices.Clone(r.pipelineShown), r.Memory...) {
 		lines = append(lines, p.Name, xys(p.Series))
 	}
 	if err := addLines(tp, lines); err != nil {
@@ -43,7 +43,7 @@ func chart(r *Report, path string) error {
 	if r.Latency != nil {
 		cdfs = append(cdfs, r.Latency.Name, cdf(r.Latency.latencies))
 	}
-	for _, p := range r.Pipeline {
+	for _, p := range r.pipelineShown {
 		cdfs = append(cdfs, p.Name+" (all landed at once)", cdf(p.latencies))
 	}
 	if len(cdfs) > 0 { // a log axis needs values

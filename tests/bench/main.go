@@ -107,13 +107,22 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 			return err
 		}
 		r.Dataset = ds
+		var dbURL string
 		if has("copy") {
-			dbURL, drop, err := b.newDatabase(ctx)
+			url, drop, err := b.newDatabase(ctx)
 			if err != nil {
 				return err
 			}
 			defer drop()
+			dbURL = url
+		}
+		// Alternate baseline and pipeline: contention that comes and goes
+		// then spreads over both instead of favouring one.
+		for range o.Repeat {
 			for _, n := range o.CopyConns {
+				if !has("copy") {
+					break
+				}
 				b.log.Info("baseline COPY", "connections", n, "rows", ds.Rows)
 				c, err := runCopy(ctx, dbURL, ds, n)
 				if err != nil {
@@ -122,13 +131,13 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 				b.log.Info("baseline done", "connections", n, "rows_per_second", int(c.RowsPerSec))
 				r.Copy = append(r.Copy, c)
 			}
-		}
-		if has("pipeline") {
-			p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("pipeline, %d loader%s", o.Loaders, plural(o.Loaders)), Loaders: o.Loaders, Dataset: ds})
-			if err != nil {
-				return err
+			if has("pipeline") {
+				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("pipeline, %d loader%s", o.Loaders, plural(o.Loaders)), Loaders: o.Loaders, Dataset: ds})
+				if err != nil {
+					return err
+				}
+				r.Pipeline = append(r.Pipeline, p)
 			}
-			r.Pipeline = append(r.Pipeline, p)
 		}
 	}
 	if has("latency") {

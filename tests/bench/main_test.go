@@ -32,7 +32,7 @@ func TestBenchSmoke(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	r, err := run(ctx, []string{
-		"-rows", "6000", "-rows-per-file", "1000", "-copy-conns", "1,2",
+		"-rows", "6000", "-rows-per-file", "1000", "-copy-conns", "1,2", "-repeat", "2",
 		"-latency-rate", "1000", "-latency-rows-per-file", "100", "-latency-duration", "2s",
 		"-bin", filepath.Join(dir, "bin"), "-results", filepath.Join(dir, "results"), "-timeout", "2m",
 	}, &out)
@@ -40,11 +40,21 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v", err)
 	}
-	if len(r.Copy) != 2 || r.Copy[0].Rows != 6000 || r.Copy[1].Rows != 6000 {
-		t.Errorf("COPY runs = %+v, want 2 runs of 6000 rows", r.Copy)
+	if len(r.Copy) != 4 || len(r.copyShown) != 2 {
+		t.Errorf("COPY runs = %d shown as %d, want 4 runs (2 repeats of 2) shown as 2", len(r.Copy), len(r.copyShown))
 	}
-	if len(r.Pipeline) != 1 || r.Pipeline[0].Rows != 6000 || r.Pipeline[0].Messages != 6 {
-		t.Fatalf("pipeline runs = %+v, want one run of 6000 rows in 6 messages", r.Pipeline)
+	for _, c := range r.Copy {
+		if c.Rows != 6000 || c.RowsPerSec <= 0 {
+			t.Errorf("%s: %d rows at %.0f rows/s, want 6000", c.Name, c.Rows, c.RowsPerSec)
+		}
+	}
+	if len(r.Pipeline) != 2 {
+		t.Fatalf("pipeline runs = %d, want 2", len(r.Pipeline))
+	}
+	for _, p := range r.Pipeline {
+		if p.Rows != 6000 || p.Messages != 6 || p.Latency.N != 6 {
+			t.Errorf("%s: %d rows in %d messages (%d latencies), want 6000 in 6", p.Name, p.Rows, p.Messages, p.Latency.N)
+		}
 	}
 	if r.Latency == nil || r.Latency.Latency.N != 20 || r.Latency.Latency.P50 <= 0 || r.Latency.Latency.P99 < r.Latency.Latency.P50 {
 		t.Errorf("latency run = %+v, want 20 files with ordered percentiles", r.Latency)

@@ -23,6 +23,7 @@ type Options struct {
 	Rows               int64         `json:"rows"`
 	RowsPerFile        int           `json:"rows_per_file"`
 	CopyConns          []int         `json:"copy_connections"`
+	Repeat             int           `json:"repeat"`
 	Loaders            int           `json:"loaders"`
 	LatencyRate        int           `json:"latency_rate"`
 	LatencyRowsPerFile int           `json:"latency_rows_per_file"`
@@ -53,6 +54,7 @@ func parseOptions(args []string) (Options, error) {
 	fs.Int64Var(&o.Rows, "rows", 1_000_000, "rows of the dataset shared by COPY and the pipeline")
 	fs.IntVar(&o.RowsPerFile, "rows-per-file", 10_000, "rows per file of that dataset")
 	copyConns := fs.String("copy-conns", "1,2,4", "connections of each baseline COPY run")
+	fs.IntVar(&o.Repeat, "repeat", 1, "run the COPY baselines and the pipeline this many times, alternating; the table shows the median of each")
 	fs.IntVar(&o.Loaders, "loaders", 1, "loader processes of the pipeline, latency and memory runs")
 	fs.IntVar(&o.LatencyRate, "latency-rate", 10_000, "events per second offered in the latency run")
 	fs.IntVar(&o.LatencyRowsPerFile, "latency-rows-per-file", 100, "rows per file in the latency run")
@@ -105,7 +107,7 @@ func parseOptions(args []string) (Options, error) {
 		errs = append(errs, fmt.Errorf("-memory-backlog: %w", err))
 	}
 	o.MemoryBytes = b
-	if o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 {
+	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 {
 		errs = append(errs, errors.New("sizes, rates and counts must be positive"))
 	}
 	return o, errors.Join(errs...)

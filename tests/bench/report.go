@@ -24,6 +24,12 @@ type Report struct {
 	Latency  *PipelineRun  `json:"latency,omitempty"`
 	Memory   []PipelineRun `json:"memory,omitempty"`
 	Scale    []PipelineRun `json:"scale,omitempty"`
+
+	// The median run of each kind, shown in the table and the chart.
+	copyShown     []CopyRun
+	copyRates     [][]float64
+	pipelineShown []PipelineRun
+	pipelineRates [][]float64
 }
 
 // Machine is where the figures were taken.
@@ -40,6 +46,7 @@ type Machine struct {
 
 // Summary holds the ratios the targets are about.
 type Summary struct {
+	Repeats         int     `json:"repeats"` // rates below are medians of that many runs
 	SingleCopy      float64 `json:"single_copy_rows_per_second,omitempty"`
 	BestCopy        float64 `json:"best_copy_rows_per_second,omitempty"`
 	BestCopyConns   int     `json:"best_copy_connections,omitempty"`
@@ -53,8 +60,8 @@ type Summary struct {
 
 func (r *Report) pipelines() []*PipelineRun {
 	var out []*PipelineRun
-	for i := range r.Pipeline {
-		out = append(out, &r.Pipeline[i])
+	for i := range r.pipelineShown {
+		out = append(out, &r.pipelineShown[i])
 	}
 	if r.Latency != nil {
 		out = append(out, r.Latency)
@@ -76,8 +83,11 @@ func (r *Report) natsInfo() NATSInfo {
 }
 
 func (r *Report) summarize() {
+	r.copyShown, r.copyRates = medianCopies(r.Copy)
+	r.pipelineShown, r.pipelineRates = medianPipelines(r.Pipeline)
 	s := &r.Summary
-	for _, c := range r.Copy {
+	s.Repeats = r.Options.Repeat
+	for _, c := range r.copyShown {
 		if c.Conns == 1 {
 			s.SingleCopy = c.RowsPerSec
 		}
@@ -85,8 +95,8 @@ func (r *Report) summarize() {
 			s.BestCopy, s.BestCopyConns = c.RowsPerSec, c.Conns
 		}
 	}
-	if len(r.Pipeline) > 0 {
-		s.Pipeline = r.Pipeline[0].RowsPerSec
+	if len(r.pipelineShown) > 0 {
+		s.Pipeline = r.pipelineShown[0].RowsPerSec
 		if s.SingleCopy > 0 {
 			s.VsSingleCopy = s.Pipeline / s.SingleCopy
 		}
@@ -122,7 +132,7 @@ func (r *Report) print(out io.Writer) {
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	width := len("PostgreSQL (loader backends)") + 2
-	for _, c := range r.Copy {
+	for _, c := range r.copyShown {
 		width = max(width, len(c.Name))
 	}
 	for _, p := range r.pipelines() {
@@ -136,7 +146,7 @@ func (r *Report) print(out io.Writer) {
 		}
 		return fmt.Sprintf("%.2fx", v/r.Summary.SingleCopy)
 	}
-	for _, c := range r.Copy {
+	for _, c := range r.copyShown {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t\t\t\t\t\t%.1f (PostgreSQL)\t%.2f\t%s\t\n", name(c.Name), count(int64(c.RowsPerSec)), ratio(c.RowsPerSec, false),
 			c.Seconds, c.PostgresCPU, c.Busy.Cores, c.Busy.LoadAvg)
 	}
@@ -156,11 +166,20 @@ func (r *Report) print(out io.Writer) {
 	tw.Flush()
 	s := r.Summary
 	fmt.Fprintln(out)
+	if s.Repeats > 1 {
+		fmt.Fprintf(out, "COPY and pipeline rows are the median of %d alternated runs; all runs' rows/s:\n", s.Repeats)
+		for i, c := range r.copyShown {
+			fmt.Fprintf(out, "  %s: %s\n", c.Name, rates(r.copyRates[i]))
+		}
+		for i, p := range r.pipelineShown {
+			fmt.Fprintf(out, "  %s: %s\n", p.Name, rates(r.pipelineRates[i]))
+		}
+	}
 	if s.VsSingleCopy > 0 {
 		fmt.Fprintf(out, "pipeline / single COPY: %.2fx (target >= 1.0x)\n", s.VsSingleCopy)
 	}
 	if s.VsBestCopy > 0 {
-		fmt.Fprintf(out, "pipeline / best parallel COPY (%d connections): %.2fx (stretch >= 0.8x)\n", s.BestCopyConns, s.VsBestCopy)
+		fmt.Fprintf(out, "pipeline / best COPY (%d connection%s): %.2fx (stretch >= 0.8x of the best parallel COPY)\n", s.BestCopyConns, plural(s.BestCopyConns), s.VsBestCopy)
 	}
 	if r.Latency != nil {
 		l := r.Latency.Latency
@@ -234,6 +253,14 @@ func (b *bench) save(r *Report) error {
 	}
 	b.log.Info("results written", "json", base+".json", "chart", base+".svg", "logs", b.work)
 	return nil
+}
+
+func rates(all []float64) string {
+	parts := make([]string, len(all))
+	for i, v := range all {
+		parts[i] = count(int64(v))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // count formats n with thousands separators.
