@@ -19,7 +19,16 @@ import (
 func chart(r *Report, path string) error {
 	tp := plot.New()
 	tp.Title.Text = "Throughput over time"
-	tp.X.Label.Text = "seconds since the start (rate over a sliding tenth of the run)"
+	tp.X.Label.Text = "seconds since the start (rate over a tenth of the run)"
+	tp.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = count(int64(ticks[i].Value))
+			}
+		}
+		return ticks
+	})
 	tp.Y.Label.Text = "rows committed per second"
 	tp.Legend.Top = true
 	var lines []any

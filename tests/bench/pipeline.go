@@ -97,7 +97,7 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 		}
 		if err == nil && !b.opts.Keep {
 			_ = os.RemoveAll(filepath.Join(dir, "data"))
-			_ = os.RemoveAll(filepath.Join(dir, "store"))
+			_ = os.RemoveAll(filepath.Join(dir, "nats", "store"))
 		}
 	}()
 	dbURL, dropDB, err := b.newDatabase(ctx)
