@@ -16,6 +16,10 @@ type Addr string
 // Off disables the endpoints.
 const Off = "off"
 
+// Pprof, when true, adds net/http/pprof to the endpoints. A service that
+// does not supply it serves no profiles.
+type Pprof bool
+
 // Module provides the registry and Health, and serves them on Addr.
 var Module = fx.Module("telemetry",
 	fx.Provide(
@@ -26,13 +30,25 @@ var Module = fx.Module("telemetry",
 	fx.Invoke(serve),
 )
 
-func serve(lc fx.Lifecycle, addr Addr, reg *prometheus.Registry, health *Health, log *slog.Logger) error {
-	if addr == "" || addr == Off {
+type serveParams struct {
+	fx.In
+	Addr   Addr
+	Pprof  Pprof `optional:"true"`
+	Reg    *prometheus.Registry
+	Health *Health
+	Log    *slog.Logger
+}
+
+func serve(lc fx.Lifecycle, p serveParams) error {
+	if p.Addr == "" || p.Addr == Off {
 		return nil
 	}
-	srv, err := Listen(string(addr), reg, health, log)
+	srv, err := Listen(string(p.Addr), p.Reg, p.Health, p.Log)
 	if err != nil {
 		return err
+	}
+	if p.Pprof {
+		srv.EnablePprof()
 	}
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error { srv.Start(); return nil },

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -67,6 +68,7 @@ func (h *Health) Ready(ctx context.Context) map[string]error {
 // Server is the HTTP server of the endpoints.
 type Server struct {
 	srv *http.Server
+	mux *http.ServeMux
 	ln  net.Listener
 	log *slog.Logger
 }
@@ -89,9 +91,22 @@ func Listen(addr string, reg *prometheus.Registry, health *Health, log *slog.Log
 	})
 	return &Server{
 		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		mux: mux,
 		ln:  ln,
 		log: log,
 	}, nil
+}
+
+// EnablePprof also serves net/http/pprof under /debug/pprof/, for CPU and
+// allocation profiles of a running service (go tool pprof URL). Off by
+// default: a profile costs CPU while it runs and shows the code's insides.
+func (s *Server) EnablePprof() {
+	s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	s.log.Warn("serving profiles on /debug/pprof/ (HTTP_PPROF)", "addr", s.Addr())
 }
 
 // Addr is the bound address.

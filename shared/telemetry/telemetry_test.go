@@ -43,3 +43,28 @@ func TestEndpoints(t *testing.T) {
 		t.Errorf("/metrics = %d", code)
 	}
 }
+
+func TestPprofOnlyWhenEnabled(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, enabled := range []bool{false, true} {
+		srv, err := Listen("127.0.0.1:0", NewRegistry(), NewHealth(), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enabled {
+			srv.EnablePprof()
+		}
+		srv.Start()
+		resp, err := http.Get("http://" + srv.Addr() + "/debug/pprof/allocs?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Stop(context.Background())
+		served := resp.StatusCode == 200 && strings.Contains(string(body), "heap profile")
+		if served != enabled {
+			t.Errorf("pprof enabled=%v: /debug/pprof/allocs answered %d", enabled, resp.StatusCode)
+		}
+	}
+}

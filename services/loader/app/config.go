@@ -22,10 +22,11 @@ type Config struct {
 	Data          datadir.Config   // its archive/ is where retention removes loaded files
 	Retention     retention.Config // ledger and archive retention
 	HTTPAddr      string           `env:"HTTP_ADDR" envDefault:"127.0.0.1:9103" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
+	Pprof         bool             `env:"HTTP_PPROF" envDefault:"false" help:"also serve net/http/pprof on HTTP_ADDR (CPU and allocation profiles; keep off in production)"`
 	Workers       int              `env:"LOADER_WORKERS" envDefault:"2" help:"batches loaded at once, each on its own connection"`
 	BatchMessages int              `env:"LOADER_BATCH_MESSAGES" envDefault:"16" help:"most messages (file parts) in one transaction"`
 	BatchRows     int              `env:"LOADER_BATCH_ROWS" envDefault:"100000" help:"most rows in one transaction (from the watcher's row counts)"`
-	BatchBytes    int              `env:"LOADER_BATCH_BYTES" envDefault:"8388608" help:"most message bytes in one transaction"`
+	BatchBytes    int              `env:"LOADER_BATCH_BYTES" envDefault:"4194304" help:"most message bytes in one transaction; with LOADER_WORKERS it bounds the message data the loader holds"`
 	BatchWait     time.Duration    `env:"LOADER_BATCH_WAIT" envDefault:"0s" help:"extra wait for a batch to fill once a message arrived; 0 loads what is there"`
 	MaxBackoff    time.Duration    `env:"LOADER_MAX_BACKOFF" envDefault:"30s" help:"longest pause between retries while PostgreSQL or NATS is unavailable"`
 	Migrate       bool             `env:"LOADER_MIGRATE" envDefault:"true" help:"apply schema migrations on start (safe with several loaders)"`

@@ -32,6 +32,7 @@ func Module(cfg Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, cfg.NATS.ForService("loader"), cfg.Stream, cfg.Postgres, telemetry.Addr(cfg.HTTPAddr),
 			natsconn.ClientName("loader"), postgres.AppName("tributary-loader")),
+		fx.Supply(telemetry.Pprof(cfg.Pprof)),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "loader", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,

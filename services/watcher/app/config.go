@@ -20,6 +20,7 @@ type Config struct {
 	NATS            natsconn.Config
 	Stream          ingest.Settings
 	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:9102" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
+	Pprof           bool          `env:"HTTP_PPROF" envDefault:"false" help:"also serve net/http/pprof on HTTP_ADDR (CPU and allocation profiles; keep off in production)"`
 	ID              string        `env:"WATCHER_ID" help:"names this watcher's claim directory; unique per watcher sharing DATA_DIR (default: host name)"`
 	Workers         int           `env:"WATCHER_WORKERS" envDefault:"4" help:"files processed at once"`
 	Settle          time.Duration `env:"WATCHER_SETTLE" envDefault:"2s" help:"age a file found by a scan (not by a rename or close event) must reach"`

@@ -24,6 +24,7 @@ import (
 func Module(cfg Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, cfg.NATS.ForService("watcher"), cfg.Stream, telemetry.Addr(cfg.HTTPAddr), natsconn.ClientName("watcher-"+cfg.ID)),
+		fx.Supply(telemetry.Pprof(cfg.Pprof)),
 		fx.Provide(func(c Config) *slog.Logger { return logging.New(c.Log, "watcher", os.Stderr) }),
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,

@@ -18,8 +18,8 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 		(LIKE user_activity INCLUDING DEFAULTS, ord BIGINT NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
 		return nil, fmt.Errorf("create staging table: %w", err)
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ingest_staging"}, append(copyColumns, "ord"), src); err != nil {
-		return nil, fmt.Errorf("copy into staging: %w", err)
+	if err := copyRows(ctx, tx, "ingest_staging", append(copyColumns[:len(copyColumns):len(copyColumns)], "ord"), src); err != nil {
+		return nil, err
 	}
 	// A row is a duplicate when it is not the first of its event_id in the
 	// batch, or when the insert did not return it (the event was already

@@ -2,32 +2,25 @@ package store
 
 import (
 	"fmt"
-	"math/big"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/tributary-dev/tributary/shared/contract"
 )
 
 // copyColumns are the user_activity columns the loader writes.
 var copyColumns = []string{"event_id", "event_time", "event_type", "product_id", "price", "user_id", "session_id", "source_seq"}
 
-// rowSource streams the valid rows of a set of messages into COPY, parsing
-// as pgx asks for the next row, so parsing overlaps with PostgreSQL's work
-// and no batch of rows is ever built in memory. Rows that break the
-// contract are set aside as rejects.
+// rowSource streams the valid rows of a set of messages into COPY (see
+// binaryCopy), parsing as COPY asks for more, so parsing overlaps with
+// PostgreSQL's work and no batch of rows is ever built in memory. Rows that
+// break the contract are set aside as rejects.
 type rowSource struct {
 	msgs   []Message
 	at     int // index in msgs of the message being read
 	reader *contract.Reader
 
-	// Values points into these, so each row is encoded without allocating.
-	event   contract.Event
-	price   pgtype.Numeric
-	session pgtype.Text
-	seq     int64
-	ord     int64 // position in the batch (staging copies only)
-	values  []any
+	event contract.Event // the current row
+	seq   int64
+	ord   int64 // position in the batch (staging copies only)
 
 	rejects []reject
 	loaded  []int // valid rows per message
@@ -53,16 +46,8 @@ type rowRef struct {
 	raw  []byte
 }
 
-var _ pgx.CopyFromSource = (*rowSource)(nil)
-
 func newRowSource(msgs []Message, withOrdinal bool) *rowSource {
-	s := &rowSource{msgs: msgs, at: -1, loaded: make([]int, len(msgs)), keepRef: withOrdinal}
-	s.price = pgtype.Numeric{Int: new(big.Int), Exp: -2, Valid: true}
-	s.values = []any{&s.event.ID, &s.event.Time, &s.event.Type, &s.event.ProductID, &s.price, &s.event.UserID, &s.session, &s.seq}
-	if withOrdinal {
-		s.values = append(s.values, &s.ord)
-	}
-	return s
+	return &rowSource{msgs: msgs, at: -1, loaded: make([]int, len(msgs)), keepRef: withOrdinal}
 }
 
 // Next advances to the next valid row, recording rejects on the way.
@@ -83,8 +68,6 @@ func (s *rowSource) Next() bool {
 			continue
 		}
 		s.event = rec.Event
-		s.price.Int.SetInt64(int64(rec.Event.Price))
-		s.session = pgtype.Text{String: rec.Event.SessionID, Valid: rec.Event.SessionID != ""}
 		s.loaded[s.at]++
 		if s.keepRef {
 			s.ord = int64(len(s.emitted))
@@ -112,9 +95,3 @@ func (s *rowSource) nextMessage() bool {
 	}
 	return false
 }
-
-// Values returns the current row; its elements point into s.
-func (s *rowSource) Values() ([]any, error) { return s.values, nil }
-
-// Err is always nil: bad rows are rejects, not errors.
-func (s *rowSource) Err() error { return nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,7 +60,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		if dedupe {
 			dups, err = copyDeduplicated(ctx, tx, src)
 		} else {
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{"user_activity"}, copyColumns, src)
+			err = copyRows(ctx, tx, "user_activity", copyColumns, src)
 		}
 		if err != nil {
 			return err
@@ -90,6 +91,19 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		return nil
 	})
 	return out, err
+}
+
+// copyRows streams src into table with a binary COPY.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, src *rowSource) error {
+	cols := make([]string, len(columns))
+	for i, c := range columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
+	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newBinaryCopy(src), sql); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
 }
 
 // insertLedger records every message and returns the indexes of those not
@@ -154,21 +168,21 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	return fresh, nil
 }
 
+// updateLedger records what each applied message loaded and stamps
+// committed_at as the transaction's last act: the column's default, now(),
+// is the transaction's start, which would understate landed-to-committed
+// time by the whole COPY. It excludes only COMMIT's own WAL flush.
 func updateLedger(ctx context.Context, tx pgx.Tx, msgs []Message, results []Outcome) error {
-	var ids []string
-	var loaded, rejected []int32
-	for i, r := range results {
-		if r.Loaded == 0 && r.Rejected == 0 {
-			continue
-		}
-		ids = append(ids, msgs[i].ID)
-		loaded, rejected = append(loaded, int32(r.Loaded)), append(rejected, int32(r.Rejected))
-	}
-	if len(ids) == 0 {
+	if len(msgs) == 0 {
 		return nil
 	}
+	ids := make([]string, len(msgs))
+	loaded, rejected := make([]int32, len(msgs)), make([]int32, len(msgs))
+	for i, r := range results {
+		ids[i], loaded[i], rejected[i] = msgs[i].ID, int32(r.Loaded), int32(r.Rejected)
+	}
 	_, err := tx.Exec(ctx, `
-		UPDATE ingest_ledger l SET rows_loaded = u.loaded, rows_rejected = u.rejected
+		UPDATE ingest_ledger l SET rows_loaded = u.loaded, rows_rejected = u.rejected, committed_at = clock_timestamp()
 		FROM unnest($1::text[], $2::int[], $3::int[]) AS u(id, loaded, rejected)
 		WHERE l.message_id = u.id`, ids, loaded, rejected)
 	if err != nil {

@@ -290,3 +290,93 @@ func TestApplyRejectsAnOversizedRowAndLoadsTheRest(t *testing.T) {
 		t.Errorf("user_activity has %d rows, want 20", n)
 	}
 }
+
+// committed_at must mark the end of the transaction, not its start (now()),
+// or landed-to-committed latency would leave out the COPY: here the COPY
+// waits on a lock, and committed_at must come after the lock is released.
+func TestCommittedAtIsStampedAfterTheRows(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	blocker, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback(ctx)
+	if _, err := blocker.Exec(ctx, "LOCK TABLE user_activity IN SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Apply(ctx, []store.Message{part(id('t'), 1, 1, rows(0, 10))})
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); count(t, pool,
+		"SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'user_activity'::regclass") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("Apply never waited for the lock on user_activity")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var released time.Time
+	if err := pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&released); err != nil {
+		t.Fatal(err)
+	}
+	if err := blocker.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var committed time.Time
+	if err := pool.QueryRow(ctx, "SELECT committed_at FROM ingest_ledger WHERE message_id = $1", id('t')+".1").Scan(&committed); err != nil {
+		t.Fatal(err)
+	}
+	if committed.Before(released) {
+		t.Errorf("committed_at %s is before the COPY could run (%s): it marks the transaction's start", committed, released)
+	}
+}
+
+// Every value must arrive exactly as written: the loader encodes rows in
+// PostgreSQL's binary COPY format itself, so each type's edge cases are
+// read back here as PostgreSQL prints them.
+func TestApplyStoresValuesExactly(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	tests := []struct{ time, price, session, wantTime, wantPrice string }{
+		{"2026-01-02 03:04:05", "0", "s", "2026-01-02 03:04:05", "0.00"},
+		{"2026-01-02T03:04:05.000001", "0.05", "", "2026-01-02 03:04:05.000001", "0.05"},
+		{"1999-12-31 23:59:59.999999", "0.1", "é", "1999-12-31 23:59:59.999999", "0.10"},
+		{"2000-01-01 00:00:00", "1", "x", "2000-01-01 00:00:00", "1.00"},
+		{"0001-01-01 00:00:00", "19.99", "x", "0001-01-01 00:00:00", "19.99"},
+		{"9999-12-31 23:59:59.5", "100.00", "x", "9999-12-31 23:59:59.5", "100.00"},
+		{"1970-01-01 00:00:00", "9999.99", "x", "1970-01-01 00:00:00", "9999.99"},
+		{"2024-02-29 12:00:00", "10000", "x", "2024-02-29 12:00:00", "10000.00"},
+		{"2026-06-30 12:00:00", "10000.01", "x", "2026-06-30 12:00:00", "10000.01"},
+		{"2026-06-30 12:00:00", "12345678.90", "x", "2026-06-30 12:00:00", "12345678.90"},
+		{"2026-06-30 12:00:00", "99999999.99", "x", "2026-06-30 12:00:00", "99999999.99"},
+		{"2026-06-30 12:00:00", "00100000.500", "x", "2026-06-30 12:00:00", "100000.50"},
+	}
+	var body strings.Builder
+	for i, tt := range tests {
+		fmt.Fprintf(&body, "v%d,%s,view,%d,%s,%d,%s\n", i, tt.time, -2147483648+i, tt.price, 2147483647-i, tt.session)
+	}
+	if _, err := s.Apply(ctx, []store.Message{part(id('v'), 1, 1, body.String())}); err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		var ts, price string
+		var product, user int32
+		var session *string
+		err := pool.QueryRow(ctx, "SELECT event_time::text, price::text, product_id, user_id, session_id FROM user_activity WHERE event_id = $1",
+			fmt.Sprintf("v%d", i)).Scan(&ts, &price, &product, &user, &session)
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if ts != tt.wantTime || price != tt.wantPrice || product != int32(-2147483648+i) || user != int32(2147483647-i) {
+			t.Errorf("row %d = %s, %s, %d, %d; want %s, %s, %d, %d", i, ts, price, product, user, tt.wantTime, tt.wantPrice, -2147483648+i, 2147483647-i)
+		}
+		if (session == nil) != (tt.session == "") || (session != nil && *session != tt.session) {
+			t.Errorf("row %d: session_id = %v, want %q (empty is NULL)", i, session, tt.session)
+		}
+	}
+}

@@ -52,8 +52,11 @@ func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
 	if size == 0 {
 		return Layout{}, reject("file is empty (0 bytes)")
 	}
+	// Buffers fit the file: most files are small, and two 64 KiB buffers per
+	// file cost more in allocation and GC than reading it.
+	chunk := int(min(size+1, 64<<10))
 	hash := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, hash), 64<<10)
+	br := bufio.NewReaderSize(io.TeeReader(r, hash), chunk)
 	var start int64
 	if p, _ := br.Peek(len(bom)); bytes.Equal(p, bom) {
 		_, _ = br.Discard(len(bom))
@@ -61,7 +64,7 @@ func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
 	}
 	c := newCutter(start, maxPart)
 	sc := newScanner(start, c.record)
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, chunk)
 	read := start
 	for {
 		n, err := br.Read(buf)

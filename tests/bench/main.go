@@ -1,0 +1,261 @@
+// Command bench measures the pipeline against a bare COPY of the same files
+// into the same PostgreSQL, in one run, and prints one table: throughput of
+// each and their ratio, landed-to-committed latency, and what every service
+// cost (start-up time, peak RSS, CPU seconds). Results go to results/ as
+// JSON and an SVG chart. Run it with `go tool task bench`; -h lists the
+// sizes and settings.
+//
+// The services run as they ship: built binaries, child processes, a
+// nats-server with the shipped durability setting, a fresh database per run.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, errHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// bench holds what every run shares.
+type bench struct {
+	opts     Options
+	root     string // the workspace
+	work     string // this invocation's directory under results/
+	natsConf string // the shipped nats-server configuration
+	log      *slog.Logger
+	quiet    *slog.Logger
+	runs     int
+	sets     map[string]*Dataset // datasets generated so far, by directory
+}
+
+func (b *bench) next() int { b.runs++; return b.runs }
+
+// run executes the bench and returns the report it printed and saved.
+func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
+	opts, err := parseOptions(args)
+	if err != nil {
+		return nil, err
+	}
+	root, err := workspaceRoot()
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{opts: opts, root: root, natsConf: filepath.Join(root, "deployments", "nats", "nats.conf"),
+		sets:  map[string]*Dataset{},
+		log:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		quiet: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if !filepath.IsAbs(b.opts.Results) {
+		b.opts.Results = filepath.Join(root, b.opts.Results)
+	}
+	if !filepath.IsAbs(b.opts.Bin) {
+		b.opts.Bin = filepath.Join(root, b.opts.Bin)
+	}
+	started := time.Now().UTC()
+	b.work = filepath.Join(b.opts.Results, "run-"+started.Format("20060102T150405Z"))
+	if err := os.MkdirAll(b.work, 0o755); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(filepath.Join(b.work, "datasets"))
+	if b.opts.Build {
+		if err := b.build(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{Started: started, Options: opts}
+	if r.Machine, err = b.machine(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.execute(ctx, r); err != nil {
+		return r, err
+	}
+	r.Machine.NATS = r.natsInfo()
+	r.summarize()
+	r.print(out)
+	return r, b.save(r)
+}
+
+// execute runs what -runs asks for, in an order that reuses datasets.
+func (b *bench) execute(ctx context.Context, r *Report) error {
+	o := b.opts
+	has := func(name string) bool { return slices.Contains(o.Runs, name) }
+	if has("copy") || has("pipeline") {
+		ds, err := b.dataset(ctx, o.Rows, o.RowsPerFile)
+		if err != nil {
+			return err
+		}
+		r.Dataset = ds
+		var dbURL string
+		if has("copy") {
+			url, drop, err := b.newDatabase(ctx)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			dbURL = url
+		}
+		// Alternate baseline and pipeline: contention that comes and goes
+		// then spreads over both instead of favouring one.
+		for range o.Repeat {
+			for _, n := range o.CopyConns {
+				if !has("copy") {
+					break
+				}
+				b.log.Info("baseline COPY", "connections", n, "rows", ds.Rows)
+				c, err := runCopy(ctx, dbURL, ds, n)
+				if err != nil {
+					return err
+				}
+				b.log.Info("baseline done", "connections", n, "rows_per_second", int(c.RowsPerSec))
+				r.Copy = append(r.Copy, c)
+			}
+			if has("pipeline") {
+				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("pipeline, %d loader%s", o.Loaders, plural(o.Loaders)), Loaders: o.Loaders, Dataset: ds})
+				if err != nil {
+					return err
+				}
+				r.Pipeline = append(r.Pipeline, p)
+			}
+		}
+	}
+	if has("latency") {
+		p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("latency, %d events/s", o.LatencyRate), Loaders: o.Loaders,
+			Offered: &Offered{Rate: o.LatencyRate, RowsPerFile: o.LatencyRowsPerFile, Duration: o.LatencyDuration}})
+		if err != nil {
+			return err
+		}
+		r.Latency = &p
+	}
+	if has("memory") {
+		for _, perFile := range o.MemoryRowsPerFile {
+			ds, err := b.dataset(ctx, max(1, o.MemoryBytes/bytesPerRow), perFile)
+			if err != nil {
+				return err
+			}
+			p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("backlog %s, %s-row files", size(ds.Bytes), count(int64(perFile))), Loaders: o.Loaders, Dataset: ds})
+			os.RemoveAll(ds.Dir) // a gigabyte
+			if err != nil {
+				return err
+			}
+			r.Memory = append(r.Memory, p)
+		}
+	}
+	if has("scale") {
+		for _, perFile := range o.ScaleRowsPerFile {
+			ds, err := b.dataset(ctx, o.ScaleRows, perFile)
+			if err != nil {
+				return err
+			}
+			for _, n := range o.ScaleLoaders {
+				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("scale: %d loader%s, %s-row files", n, plural(n), count(int64(perFile))), Loaders: n, Dataset: ds})
+				if err != nil {
+					return err
+				}
+				r.Scale = append(r.Scale, p)
+			}
+		}
+	}
+	return nil
+}
+
+// bytesPerRow is about what the generator writes per row, to size a
+// dataset in bytes.
+const bytesPerRow = 100
+
+func (b *bench) pipeline(ctx context.Context, spec PipelineSpec) (PipelineRun, error) {
+	b.log.Info("pipeline run", "name", spec.Name)
+	p, err := b.runPipeline(ctx, spec)
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	b.log.Info("pipeline run done", "name", spec.Name, "rows_per_second", int(p.RowsPerSec),
+		"p50_ms", p.Latency.P50, "p99_ms", p.Latency.P99)
+	return p, nil
+}
+
+// dataset generates (or reuses, within this invocation) a set of files.
+func (b *bench) dataset(ctx context.Context, rows int64, perFile int) (*Dataset, error) {
+	dir := filepath.Join(b.work, "datasets", fmt.Sprintf("%d-%d", rows, perFile))
+	if ds, ok := b.sets[dir]; ok {
+		return ds, nil
+	}
+	b.log.Info("generating dataset", "rows", rows, "rows_per_file", perFile)
+	ds, err := generate(ctx, b.opts.Bin, dir, rows, perFile)
+	if err != nil {
+		return nil, err
+	}
+	b.sets[dir] = ds
+	b.log.Info("dataset ready", "files", ds.Files, "bytes", ds.Bytes, "took", time.Duration(ds.GenerateSeconds*float64(time.Second)).Round(time.Millisecond))
+	return ds, nil
+}
+
+// build compiles the services and nats-server into the bin directory.
+func (b *bench) build(ctx context.Context) error {
+	b.log.Info("building binaries", "dir", b.opts.Bin)
+	for _, args := range [][]string{
+		{"build", "-o", b.opts.Bin + "/", "./services/generator", "./services/watcher", "./services/loader"},
+		{"build", "-o", filepath.Join(b.opts.Bin, "nats-server"), "github.com/nats-io/nats-server/v2"},
+	} {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = b.root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go %v: %w", args, err)
+		}
+	}
+	return nil
+}
+
+// machine describes where the bench runs.
+func (b *bench) machine(ctx context.Context) (Machine, error) {
+	m := Machine{Cores: runtime.NumCPU(), CPU: cpuModel(), Kernel: kernel(), Go: runtime.Version()}
+	conn, err := pgx.Connect(ctx, b.opts.Database)
+	if err != nil {
+		return m, fmt.Errorf("PostgreSQL is not reachable at %s: %w", b.opts.Database, err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit')").
+		Scan(&m.PostgreSQL, &m.PostgresFsync, &m.PostgresSyncCommit); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// workspaceRoot finds the directory holding go.work.
+func workspaceRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.work above the current directory: run the bench from the repository")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
+)
+
+var errHelp = errors.New("help requested")
+
+// Options are the bench's sizes and settings.
+type Options struct {
+	Runs               []string      `json:"runs"`
+	Rows               int64         `json:"rows"`
+	RowsPerFile        int           `json:"rows_per_file"`
+	CopyConns          []int         `json:"copy_connections"`
+	Repeat             int           `json:"repeat"`
+	Loaders            int           `json:"loaders"`
+	LatencyRate        int           `json:"latency_rate"`
+	LatencyRowsPerFile int           `json:"latency_rows_per_file"`
+	LatencyDuration    time.Duration `json:"latency_duration"`
+	MemoryBytes        int64         `json:"memory_bytes"`
+	MemoryRowsPerFile  []int         `json:"memory_rows_per_file"`
+	ScaleRows          int64         `json:"scale_rows"`
+	ScaleLoaders       []int         `json:"scale_loaders"`
+	ScaleRowsPerFile   []int         `json:"scale_rows_per_file"`
+	Env                []string      `json:"env"`
+	MaxPayload         string        `json:"nats_max_payload"`
+	Bin                string        `json:"-"`
+	Build              bool          `json:"-"`
+	Results            string        `json:"-"`
+	Database           string        `json:"-"`
+	Timeout            time.Duration `json:"-"`
+	Profile            time.Duration `json:"profile"`
+	Keep               bool          `json:"-"`
+}
+
+var allRuns = []string{"copy", "pipeline", "latency", "memory", "scale"}
+
+func parseOptions(args []string) (Options, error) {
+	var o Options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	runs := fs.String("runs", "copy,pipeline,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all)")
+	fs.Int64Var(&o.Rows, "rows", 1_000_000, "rows of the dataset shared by COPY and the pipeline")
+	fs.IntVar(&o.RowsPerFile, "rows-per-file", 10_000, "rows per file of that dataset")
+	copyConns := fs.String("copy-conns", "1,2,4", "connections of each baseline COPY run")
+	fs.IntVar(&o.Repeat, "repeat", 1, "run the COPY baselines and the pipeline this many times, alternating; the table shows the median of each")
+	fs.IntVar(&o.Loaders, "loaders", 1, "loader processes of the pipeline, latency and memory runs")
+	fs.IntVar(&o.LatencyRate, "latency-rate", 10_000, "events per second offered in the latency run")
+	fs.IntVar(&o.LatencyRowsPerFile, "latency-rows-per-file", 100, "rows per file in the latency run")
+	fs.DurationVar(&o.LatencyDuration, "latency-duration", 30*time.Second, "how long the latency run offers load")
+	memory := fs.String("memory-backlog", "1GB", "bytes of files landed at once in each memory run")
+	memFiles := fs.String("memory-rows-per-file", "10000,1000000", "rows per file of each memory run (memory must not grow with file size)")
+	fs.Int64Var(&o.ScaleRows, "scale-rows", 1_000_000, "rows of each scale run")
+	scaleLoaders := fs.String("scale-loaders", "1,2,3", "loader processes of the scale runs")
+	scaleFiles := fs.String("scale-rows-per-file", "100,10000,100000", "rows per file of the scale runs")
+	env := fs.String("env", "", "settings for every service, e.g. LOADER_WORKERS=3,WATCHER_MAX_MESSAGE_BYTES=8388608")
+	fs.StringVar(&o.MaxPayload, "nats-max-payload", "", "nats-server max_payload (default: the shipped configuration's)")
+	fs.StringVar(&o.Bin, "bin", "bin", "directory of the service and nats-server binaries")
+	fs.BoolVar(&o.Build, "build", true, "build the binaries into -bin first")
+	fs.StringVar(&o.Results, "results", "results", "directory of the JSON, the chart and each run's logs")
+	fs.StringVar(&o.Database, "database", pgtest.AdminURL(), "PostgreSQL URL of a database the bench can create databases from")
+	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up on a run that has not loaded everything by then")
+	fs.DurationVar(&o.Profile, "profile", 0, "take CPU profiles this long of the watcher and a loader in each run (0: none)")
+	fs.BoolVar(&o.Keep, "keep", false, "keep each run's data and NATS store")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fmt.Fprintln(os.Stderr, "usage: go tool task bench -- [flags]   (or go run ./tests/bench [flags])")
+			fs.PrintDefaults()
+			return o, errHelp
+		}
+		return o, err
+	}
+	var errs []error
+	o.Runs = split(*runs)
+	if len(o.Runs) == 1 && o.Runs[0] == "all" {
+		o.Runs = allRuns
+	}
+	for _, r := range o.Runs {
+		if !slices.Contains(allRuns, r) {
+			errs = append(errs, fmt.Errorf("-runs: unknown run %q", r))
+		}
+	}
+	o.CopyConns, errs = ints("copy-conns", *copyConns, errs)
+	o.MemoryRowsPerFile, errs = ints("memory-rows-per-file", *memFiles, errs)
+	o.ScaleLoaders, errs = ints("scale-loaders", *scaleLoaders, errs)
+	o.ScaleRowsPerFile, errs = ints("scale-rows-per-file", *scaleFiles, errs)
+	o.Env = split(*env)
+	for _, kv := range o.Env {
+		if !strings.Contains(kv, "=") {
+			errs = append(errs, fmt.Errorf("-env: %q is not NAME=value", kv))
+		}
+	}
+	b, err := units.FromHumanSize(*memory)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("-memory-backlog: %w", err))
+	}
+	o.MemoryBytes = b
+	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 {
+		errs = append(errs, errors.New("sizes, rates and counts must be positive"))
+	}
+	return o, errors.Join(errs...)
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func ints(name, s string, errs []error) ([]int, []error) {
+	var out []int
+	for _, f := range split(s) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("-%s: %q is not a positive integer", name, f))
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, errs
+}
