@@ -104,7 +104,7 @@ func TestLoaderRoleCanLoad(t *testing.T) {
 			WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = s.event_id)`},
 		{"rejects", `INSERT INTO user_activity_rejects (file_id, file_name, line_number, reason, raw_line, stream_seq) VALUES ('f1', 'a.csv', 3, 'bad', 'x', 1)`},
 		{"rejected file", `INSERT INTO rejected_files (file_name, reason, stream_seq) VALUES ('b.csv', 'not csv', 2)`},
-		{"ledger counts", `UPDATE ingest_ledger SET rows_loaded = 1, rows_rejected = 1 WHERE message_id = 'm1'`},
+		{"ledger counts", `UPDATE ingest_ledger SET rows_loaded = 1, rows_rejected = 1, committed_at = clock_timestamp() WHERE message_id = 'm1'`},
 		{"ledger pruning", `DELETE FROM ingest_ledger WHERE stream_seq < 0 AND committed_at < now()`},
 	}
 	for _, s := range steps {
