@@ -86,7 +86,7 @@ func TestRedrive(t *testing.T) {
 	p.Land("refused.csv", []byte(contract.HeaderLine+"\nref-1,2026-11-26 10:00:00,view,13,1.00,1,s\nref-2,2026-11-26 10:00:00,view,14,1.00,1,s\n"))
 	p.Eventually(30*time.Second, "the refused file in the dead-letter stream", func() bool { return p.streamMsgs("INGEST_DLQ") == 1 })
 	out, _, err := p.ctl(bin, "redrive", "dlq", "-list")
-	if err != nil || !strings.Contains(out, "\tingest.data\t2 deliveries\trefused.csv\tmessage content refused by PostgreSQL: ERROR: new row for relation \"user_activity\" violates check constraint \"by_mistake\"") {
+	if err != nil || !strings.Contains(out, "\tingest.data\t2 deliveries\trefused.csv\tmessage content refused by PostgreSQL: copy into user_activity: ERROR: new row for relation \"user_activity\" violates check constraint \"by_mistake\"") {
 		t.Fatalf("redrive dlq -list = %q, %v", out, err)
 	}
 	if _, err := p.Pool.Exec(t.Context(), "ALTER TABLE user_activity DROP CONSTRAINT by_mistake"); err != nil {
