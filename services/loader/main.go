@@ -3,30 +3,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/tributary-dev/tributary/services/loader/app"
-	"github.com/tributary-dev/tributary/shared/config"
 	"github.com/tributary-dev/tributary/shared/fxapp"
-	"go.uber.org/fx"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, config.ErrHelp) {
-			return
-		}
+	if err := fxapp.Main("loader", "loads files from NATS JetStream into PostgreSQL, exactly once", os.Args[1:], os.Stderr, app.Module); err != nil {
 		fmt.Fprintln(os.Stderr, "loader:", err)
 		os.Exit(1)
 	}
-}
-
-func run(args []string) error {
-	cfg, err := config.Load[app.Config]("loader", "loads files from NATS JetStream into PostgreSQL, exactly once", args, os.Stderr)
-	if err != nil {
-		return err
-	}
-	return fxapp.Run(fx.New(app.Module(cfg)))
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tributary-dev/tributary/shared/secrets"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -120,7 +122,7 @@ func (c Config) authOptions() ([]nats.Option, error) {
 		}
 		opts = append(opts, opt)
 	case c.User != "":
-		password, err := readSecret(c.PasswordFile)
+		password, err := secrets.Read(c.PasswordFile)
 		if err != nil {
 			return nil, fmt.Errorf("read NATS_PASSWORD_FILE: %w", err)
 		}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tributary-dev/tributary/shared/secrets"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -44,7 +46,7 @@ func (c Config) PoolConfig(appName string) (*pgxpool.Config, error) {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err) // pgx redacts the password itself
 	}
 	if c.PasswordFile != "" {
-		password, err := readSecret(c.PasswordFile)
+		password, err := secrets.Read(c.PasswordFile)
 		if err != nil {
 			return nil, fmt.Errorf("read DATABASE_PASSWORD_FILE: %w", err)
 		}

@@ -2,76 +2,25 @@ package watcher
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 	"unicode/utf8"
 
-	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/shared/datadir"
-	"github.com/tributary-dev/tributary/shared/ingest"
 )
-
-// recordingPublisher keeps what the watcher publishes.
-type recordingPublisher struct {
-	mu       sync.Mutex
-	files    []publish.File
-	rejected []ingest.Rejection
-}
-
-func (p *recordingPublisher) Prepare(context.Context) error  { return nil }
-func (p *recordingPublisher) MaxPartBytes(limit int64) int64 { return limit }
-func (p *recordingPublisher) PublishFile(_ context.Context, f publish.File) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.files = append(p.files, f)
-	return nil
-}
-func (p *recordingPublisher) PublishRejection(_ context.Context, r ingest.Rejection) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.rejected = append(p.rejected, r)
-	return nil
-}
-
-type silentObserver struct{}
-
-func (silentObserver) FileDiscovered()     {}
-func (silentObserver) FileArchived(int)    {}
-func (silentObserver) FileRejected(string) {}
 
 const rowsHeader = "event_id,event_time,event_type,product_id,price,user_id,session_id\n"
 
-// openTestWatcher returns a watcher on a fresh data dir, opened as Run
-// would open it, and that directory.
+// openTestWatcher is newWatcher, with its data dir.
 func openTestWatcher(t *testing.T, pub Publisher) (*Watcher, string) {
-	t.Helper()
-	dirs := datadir.Config{Dir: t.TempDir()}
-	if err := dirs.Ensure(); err != nil {
-		t.Fatal(err)
-	}
-	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20,
-		MaxPartBytes: 1 << 20, ClaimTimeout: time.Minute}, dirs, pub, silentObserver{},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-	root, err := os.OpenRoot(dirs.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	w.root = root
-	if err := root.MkdirAll(w.claimDir(), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return w, dirs.Dir
+	w := newWatcher(t, pub)
+	return w, w.dirs.Dir
 }
 
 func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
-	pub := &recordingPublisher{}
+	pub := &fakePublisher{}
 	w, dir := openTestWatcher(t, pub)
 	f, err := os.Create(filepath.Join(dir, datadir.Input, "slow.csv"))
 	if err != nil {
@@ -102,7 +51,7 @@ func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
 }
 
 func TestNamesAtTheLengthLimitKeepTheirReason(t *testing.T) {
-	pub := &recordingPublisher{}
+	pub := &fakePublisher{}
 	w, dir := openTestWatcher(t, pub)
 	name := strings.Repeat("é", 125) + ".csv" // 254 bytes
 	if err := os.WriteFile(filepath.Join(dir, datadir.Input, name), []byte(rowsHeader), 0o644); err != nil {
