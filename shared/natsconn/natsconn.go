@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tributary-dev/tributary/shared/secrets"
-
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/shared/secrets"
 )
 
 // MinServerVersion is the oldest nats-server the pipeline's JetStream

@@ -11,9 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tributary-dev/tributary/shared/secrets"
-
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tributary-dev/tributary/shared/secrets"
 )
 
 // Config locates the database. The password belongs in DATABASE_URL's
