@@ -18,23 +18,14 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
-	counter := func(name, help string) prometheus.Counter {
-		c := prometheus.NewCounter(prometheus.CounterOpts{Namespace: telemetry.Namespace, Subsystem: "generator", Name: name, Help: help})
-		reg.MustRegister(c)
-		return c
+	r := telemetry.NewMetrics(reg, "generator")
+	return &metrics{
+		files: r.Counter("files_written_total", "Files landed in the input directory."),
+		rows:  r.Counter("rows_written_total", "Event rows in landed files."),
+		bytes: r.Counter("bytes_written_total", "Bytes of landed files."),
+		landSeconds: r.Histogram("file_write_duration_seconds", "Time to write, fsync and land one file.",
+			prometheus.ExponentialBuckets(0.0005, 2, 14)),
 	}
-	m := &metrics{
-		files: counter("files_written_total", "Files landed in the input directory."),
-		rows:  counter("rows_written_total", "Event rows in landed files."),
-		bytes: counter("bytes_written_total", "Bytes of landed files."),
-		landSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: telemetry.Namespace, Subsystem: "generator", Name: "file_write_duration_seconds",
-			Help:    "Time to write, fsync and land one file.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
-		}),
-	}
-	reg.MustRegister(m.landSeconds)
-	return m
 }
 
 func (m *metrics) FileLanded(rows int, bytes int64, took time.Duration) {

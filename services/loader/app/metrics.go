@@ -20,16 +20,8 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
-	counter := func(name, help string) prometheus.Counter {
-		c := prometheus.NewCounter(prometheus.CounterOpts{Namespace: telemetry.Namespace, Subsystem: "loader", Name: name, Help: help})
-		reg.MustRegister(c)
-		return c
-	}
-	histogram := func(name, help string, buckets []float64) prometheus.Histogram {
-		h := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: telemetry.Namespace, Subsystem: "loader", Name: name, Help: help, Buckets: buckets})
-		reg.MustRegister(h)
-		return h
-	}
+	r := telemetry.NewMetrics(reg, "loader")
+	counter, histogram := r.Counter, r.Histogram
 	return &metrics{
 		batches:           counter("batches_committed_total", "Transactions committed."),
 		applied:           counter("messages_applied_total", "Messages (file parts and rejection notices) applied."),

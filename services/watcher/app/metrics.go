@@ -18,11 +18,8 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
-	counter := func(name, help string) prometheus.Counter {
-		c := prometheus.NewCounter(prometheus.CounterOpts{Namespace: telemetry.Namespace, Subsystem: "watcher", Name: name, Help: help})
-		reg.MustRegister(c)
-		return c
-	}
+	r := telemetry.NewMetrics(reg, "watcher")
+	counter := r.Counter
 	m := &metrics{
 		discovered: counter("files_discovered_total", "Files claimed from the input directory."),
 		archived:   counter("files_archived_total", "Files published, acknowledged by the stream and archived."),
@@ -34,13 +31,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		messages: counter("messages_published_total", "Messages (file parts) acknowledged by the stream."),
 		bytes:    counter("bytes_published_total", "Bytes of published files."),
 		retries:  counter("publish_retries_total", "Failed publish attempts that were retried (NATS down, stream full)."),
-		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: telemetry.Namespace, Subsystem: "watcher", Name: "publish_duration_seconds",
-			Help:    "Time to publish all parts of a file and get their acks.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-		}),
+		publishSeconds: r.Histogram("publish_duration_seconds", "Time to publish all parts of a file and get their acks.",
+			prometheus.ExponentialBuckets(0.0005, 2, 16)),
 	}
-	reg.MustRegister(m.publishSeconds, m.rejected)
+	reg.MustRegister(m.rejected)
 	for _, class := range watcher.RejectClasses {
 		m.rejected.WithLabelValues(class) // export zeros, so rate() sees the first rejection
 	}
