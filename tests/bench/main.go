@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tributary-dev/tributary/tests/harness"
 )
 
 func main() {
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := workspaceRoot()
+	root, err := harness.WorkspaceRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -240,22 +241,4 @@ func (b *bench) machine(ctx context.Context) (Machine, error) {
 		return m, err
 	}
 	return m, nil
-}
-
-// workspaceRoot finds the directory holding go.work.
-func workspaceRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.work above the current directory: run the bench from the repository")
-		}
-		dir = parent
-	}
 }

@@ -26,12 +26,13 @@ import (
 	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 	"github.com/tributary-dev/tributary/tests/faults/pgproxy"
+	"github.com/tributary-dev/tributary/tests/harness"
 )
 
 // Build compiles the services, ctl and nats-server into dir. It needs the
 // workspace (go.work), which every command of the repository uses.
 func Build(dir string) error {
-	root, err := repoRoot()
+	root, err := harness.WorkspaceRoot()
 	if err != nil {
 		return err
 	}
@@ -43,23 +44,6 @@ func Build(dir string) error {
 		return fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	return nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.work above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Options shape a cluster.
