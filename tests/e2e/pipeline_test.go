@@ -3,10 +3,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/csv"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,42 +11,6 @@ import (
 	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/tests/harness"
 )
-
-// oracle is what the landed files say should be in user_activity.
-type oracle struct {
-	rows  int
-	ids   map[string]bool
-	cents int64
-}
-
-func readOracle(t *testing.T, dir string) oracle {
-	t.Helper()
-	o := oracle{ids: map[string]bool{}}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))).ReadAll()
-		if err != nil {
-			t.Fatalf("%s: %v", e.Name(), err)
-		}
-		for _, rec := range recs[1:] {
-			ev, err := contract.Parse(rec)
-			if err != nil {
-				continue // a reject
-			}
-			o.rows++
-			o.ids[ev.ID] = true
-			o.cents += int64(ev.Price)
-		}
-	}
-	return o
-}
 
 func TestPipelineLoadsEveryFileExactlyOnce(t *testing.T) {
 	env := harness.New(t)
@@ -75,9 +36,9 @@ func TestPipelineLoadsEveryFileExactlyOnce(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // let any duplicate surface
 	t.Logf("loaded: %s", env.Describe())
 
-	o := readOracle(t, env.Data.Path(datadir.Archive))
-	if o.rows != want {
-		t.Fatalf("the archive holds %d valid rows, want %d", o.rows, want)
+	o := env.ReadOracle(env.Data.Path(datadir.Archive))
+	if o.Rows != want {
+		t.Fatalf("the archive holds %d valid rows, want %d", o.Rows, want)
 	}
 	if got := env.Rows(); got != want {
 		t.Errorf("user_activity has %d rows, want exactly %d", got, want)
@@ -86,11 +47,11 @@ func TestPipelineLoadsEveryFileExactlyOnce(t *testing.T) {
 	if err := env.Pool.QueryRow(t.Context(), "SELECT (sum(price) * 100)::bigint FROM user_activity").Scan(&cents); err != nil {
 		t.Fatal(err)
 	}
-	if cents != o.cents {
-		t.Errorf("sum(price) = %d cents, the files say %d", cents, o.cents)
+	if cents != o.Cents {
+		t.Errorf("sum(price) = %d cents, the files say %d", cents, o.Cents)
 	}
-	if n := env.Count("SELECT count(*) FROM user_activity WHERE event_id = ANY($1)", keys(o.ids)); n != len(o.ids) {
-		t.Errorf("%d of %d event ids found", n, len(o.ids))
+	if n := env.Count("SELECT count(*) FROM user_activity WHERE event_id = ANY($1)", keys(o.IDs)); n != len(o.IDs) {
+		t.Errorf("%d of %d event ids found", n, len(o.IDs))
 	}
 	if got := len(env.Files(datadir.Archive)); got != files+2 {
 		t.Errorf("%d files archived, want %d", got, files+2)
