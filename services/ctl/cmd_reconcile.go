@@ -12,22 +12,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/services/ctl/internal/reconcile"
-	"github.com/tributary-dev/tributary/shared/config"
-	"github.com/tributary-dev/tributary/shared/datadir"
-	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/natsconn"
 	"github.com/tributary-dev/tributary/shared/postgres"
 	"github.com/tributary-dev/tributary/shared/secrets"
 )
-
-// reconcileConfig is read from the same environment variables the services
-// use; NATS_URL and DATABASE_URL default to the local `ctl up` pipeline.
-type reconcileConfig struct {
-	Data     datadir.Config
-	Postgres postgres.Config
-	NATS     natsconn.Config
-	Stream   ingest.Settings
-}
 
 func runReconcile(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
@@ -39,14 +27,7 @@ func runReconcile(ctx context.Context, args []string, stdout io.Writer, log *slo
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	vars := environ()
-	for k, v := range map[string]string{"NATS_URL": "nats://127.0.0.1:4322", "DATABASE_URL": defaultDatabaseURL, "DATA_DIR": "data"} {
-		if vars[k] == "" {
-			vars[k] = v
-		}
-	}
-	vars = withLocalIdentity(vars, secrets.Reader)
-	cfg, err := config.FromMap[reconcileConfig](vars)
+	cfg, err := loadOperatorEnv(secrets.Reader, nil)
 	if err != nil {
 		return err
 	}

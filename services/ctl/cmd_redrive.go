@@ -12,9 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/services/ctl/internal/redrive"
-	"github.com/tributary-dev/tributary/shared/config"
 	"github.com/tributary-dev/tributary/shared/datadir"
-	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/logging"
 	"github.com/tributary-dev/tributary/shared/natsconn"
 	"github.com/tributary-dev/tributary/shared/secrets"
@@ -27,13 +25,6 @@ const redriveUsage = `usage:
 -list shows what is there (and the reasons) without changing anything.
 Configured by the services' environment: DATA_DIR and NATS_URL (defaults: those of task up),
 NATS_NKEY_FILE (default: the admin identity task up made), STREAM_*.`
-
-// redriveEnv is what re-driving reads from the environment.
-type redriveEnv struct {
-	Data   datadir.Config
-	NATS   natsconn.Config
-	Stream ingest.Settings
-}
 
 func runRedrive(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 || (args[0] != "file" && args[0] != "dlq") {
@@ -53,13 +44,7 @@ func runRedrive(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	}
 	// The defaults are those of `task up`; re-publishing and deleting dead
 	// letters takes its admin identity (docs/security.md).
-	vars := environ()
-	for k, v := range map[string]string{"NATS_URL": "nats://127.0.0.1:4322", "DATA_DIR": "data"} {
-		if vars[k] == "" {
-			vars[k] = v
-		}
-	}
-	env, err := config.FromMap[redriveEnv](withLocalIdentity(vars, secrets.Admin))
+	env, err := loadOperatorEnv(secrets.Admin, nil)
 	if err != nil {
 		return err
 	}
@@ -97,7 +82,7 @@ func redriveFiles(dirs datadir.Config, list, all bool, names []string, stdout io
 	return errors.Join(errs...)
 }
 
-func redriveDeadLetters(ctx context.Context, env redriveEnv, list, all bool, seqArgs []string, stdout io.Writer, log *slog.Logger) error {
+func redriveDeadLetters(ctx context.Context, env operatorEnv, list, all bool, seqArgs []string, stdout io.Writer, log *slog.Logger) error {
 	nc, err := natsconn.Connect(env.NATS, "ctl-redrive", log)
 	if err != nil {
 		return err

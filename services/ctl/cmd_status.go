@@ -14,23 +14,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/services/ctl/internal/status"
-	"github.com/tributary-dev/tributary/shared/config"
-	"github.com/tributary-dev/tributary/shared/datadir"
-	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/natsconn"
 	"github.com/tributary-dev/tributary/shared/postgres"
 	"github.com/tributary-dev/tributary/shared/secrets"
 	"golang.org/x/term"
 )
-
-// statusEnv is what status reads from the environment, with the same
-// variables (and validation) as the services.
-type statusEnv struct {
-	Data     datadir.Config
-	NATS     natsconn.Config
-	Stream   ingest.Settings
-	Postgres postgres.Config
-}
 
 func runStatus(ctx context.Context, args []string, stdout io.Writer, _ *slog.Logger) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
@@ -44,16 +32,7 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer, _ *slog.Log
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	vars := withLocalIdentity(environ(), secrets.Reader)
-	if *natsURL != "" {
-		vars["NATS_URL"] = *natsURL
-	} else if vars["NATS_URL"] == "" {
-		vars["NATS_URL"] = "nats://127.0.0.1:4322"
-	}
-	if vars["DATA_DIR"] == "" {
-		vars["DATA_DIR"] = "data" // as `task up` runs it
-	}
-	env, err := config.FromMap[statusEnv](vars)
+	env, err := loadOperatorEnv(secrets.Reader, map[string]string{"NATS_URL": *natsURL})
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,40 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tributary-dev/tributary/shared/config"
+	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/natsconn"
+	"github.com/tributary-dev/tributary/shared/postgres"
 	"github.com/tributary-dev/tributary/shared/secrets"
 )
+
+// operatorEnv is what the operator commands read, from the very variables
+// the services read.
+type operatorEnv struct {
+	Data     datadir.Config
+	NATS     natsconn.Config
+	Stream   ingest.Settings
+	Postgres postgres.Config
+}
+
+// loadOperatorEnv reads the environment (overrides win), defaulting to the
+// pipeline `task up` runs (its NATS port, data dir and database) and to the
+// NATS identity it generated for role.
+func loadOperatorEnv(role string, overrides map[string]string) (operatorEnv, error) {
+	vars := environ()
+	for k, v := range overrides {
+		if v != "" {
+			vars[k] = v
+		}
+	}
+	for k, v := range map[string]string{"NATS_URL": "nats://127.0.0.1:4322", "DATA_DIR": "data", "DATABASE_URL": defaultDatabaseURL} {
+		if vars[k] == "" {
+			vars[k] = v
+		}
+	}
+	return config.FromMap[operatorEnv](withLocalIdentity(vars, role))
+}
 
 // environ returns the process environment as a map.
 func environ() map[string]string {
