@@ -106,6 +106,11 @@ func TestLoaderRoleCanLoad(t *testing.T) {
 		{"rejected file", `INSERT INTO rejected_files (file_name, reason, stream_seq) VALUES ('b.csv', 'not csv', 2)`},
 		{"ledger counts", `UPDATE ingest_ledger SET rows_loaded = 1, rows_rejected = 1, committed_at = clock_timestamp() WHERE message_id = 'm1'`},
 		{"ledger pruning", `DELETE FROM ingest_ledger WHERE stream_seq < 0 AND committed_at < now()`},
+		{"file record", `INSERT INTO ingest_files (file_id, size_bytes) VALUES ('f1', 10) ON CONFLICT (file_id) DO NOTHING`},
+		{"file lock", `SELECT file_id FROM ingest_files WHERE file_id = ANY('{f1}') ORDER BY file_id FOR UPDATE`},
+		{"file ranges", `SELECT f.file_id, lower(r), upper(r) FROM ingest_files f, unnest(f.loaded) r WHERE f.file_id = 'f1'`},
+		{"file loaded", `UPDATE ingest_files f SET loaded = '{[0,10)}', loaded_at = CASE WHEN f.loaded_at IS NULL THEN clock_timestamp() END WHERE f.file_id = 'f1'`},
+		{"file pruning", `DELETE FROM ingest_files WHERE loaded_at < now() - interval '90 days'`},
 	}
 	for _, s := range steps {
 		if _, err := tx.Exec(ctx, s.sql); err != nil {
@@ -137,6 +142,7 @@ func TestLoaderRoleCannotDropOrAlter(t *testing.T) {
 		{"update rows", "UPDATE user_activity SET price = 0", "permission denied for table user_activity"},
 		{"read rejects", "SELECT raw_line FROM user_activity_rejects", "permission denied for table user_activity_rejects"},
 		{"rewrite ledger", "UPDATE ingest_ledger SET file_name = 'x'", "permission denied for table ingest_ledger"},
+		{"resize a file", "UPDATE ingest_files SET size_bytes = 0", "permission denied for table ingest_files"},
 		{"delete rejects", "DELETE FROM user_activity_rejects", "permission denied for table user_activity_rejects"},
 		{"create table", "CREATE TABLE public.scratch (i int)", "permission denied for schema public"},
 		{"schema history", "DELETE FROM schema_migrations", "permission denied for table schema_migrations"},

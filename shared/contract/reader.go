@@ -11,6 +11,7 @@ import (
 // Record is one row read from a body of CSV records.
 type Record struct {
 	Line  int    // line of the file where the row starts, 1-based
+	End   int64  // offset in the body just past the row and its line ending
 	Raw   []byte // the row as written, without its line ending; aliases the body
 	Event Event  // valid only when Err is nil
 	Err   *FieldError
@@ -44,7 +45,7 @@ func (r *Reader) Next() (Record, bool) {
 	}
 	start := r.offset
 	r.offset = r.csv.InputOffset()
-	rec := Record{Raw: trimLineEnds(r.body[start:r.offset])}
+	rec := Record{Raw: trimLineEnds(r.body[start:r.offset]), End: r.offset}
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {

@@ -24,6 +24,8 @@ const (
 	HeaderReason    = "Tributary-Reason"
 	HeaderSize      = "Tributary-File-Size"
 	HeaderOversized = "Tributary-Oversized-Row" // set on a part standing for one row too large for a message
+	HeaderRange     = "Tributary-Range"         // "from-to": the bytes of the file whose rows the part holds
+	HeaderOffset    = "Tributary-Body-Offset"   // where in the file the body's first byte is
 
 	// Added to a message when it is dead-lettered.
 	HeaderDeadReason     = "Tributary-Dead-Reason"
@@ -49,11 +51,28 @@ type Part struct {
 	// only the first bytes. The loader records it as a rejected row, so the
 	// other rows of its file still load.
 	OversizedRow int64
+	// From and To bound the part's share of its file, the bytes [From, To):
+	// the part holds exactly the rows that end inside it. The ranges of one
+	// split tile the file, [0, Size), and every boundary is the end of a
+	// row, so a range names the same rows whatever the split limit, the
+	// watcher or the server that cut it: it is the part's identity. Index
+	// and Count only describe one split, for people.
+	From, To int64
+	// Offset is where in the file the body starts: From, or later when
+	// the header or blank lines before the first row are not sent.
+	Offset int64
 }
 
-// MsgID is the Nats-Msg-Id: derived from content, so the same file landed
-// twice, under any name, is one message inside the duplicate window.
-func (p Part) MsgID() string { return p.FileID + "." + strconv.Itoa(p.Index) }
+// MsgID is the Nats-Msg-Id: the file's content id and the part's byte
+// range, so the same rows landed twice, under any name and whatever the
+// split, are one message inside the duplicate window. A part from before
+// ranges (To is 0) keeps its old id, FILEID.INDEX.
+func (p Part) MsgID() string {
+	if p.To == 0 {
+		return p.FileID + "." + strconv.Itoa(p.Index)
+	}
+	return p.FileID + "." + strconv.FormatInt(p.From, 10) + "-" + strconv.FormatInt(p.To, 10)
+}
 
 // Header encodes the part's metadata.
 func (p Part) Header() nats.Header {
@@ -68,6 +87,10 @@ func (p Part) Header() nats.Header {
 	h.Set(HeaderLandedAt, p.LandedAt.UTC().Format(time.RFC3339Nano))
 	if p.OversizedRow > 0 {
 		h.Set(HeaderOversized, strconv.FormatInt(p.OversizedRow, 10))
+	}
+	if p.To > 0 {
+		h.Set(HeaderRange, strconv.FormatInt(p.From, 10)+"-"+strconv.FormatInt(p.To, 10))
+		h.Set(HeaderOffset, strconv.FormatInt(p.Offset, 10))
 	}
 	return h
 }
@@ -109,7 +132,29 @@ func ParsePart(h nats.Header) (Part, error) {
 			errs = append(errs, fmt.Errorf("header %s %q is not the size of one row", HeaderOversized, v))
 		}
 	}
+	if err := p.parseRange(h); err != nil {
+		errs = append(errs, err)
+	}
 	return p, errors.Join(errs...)
+}
+
+// parseRange reads the part's byte range and body offset; a part without
+// them comes from a watcher that predates ranges.
+func (p *Part) parseRange(h nats.Header) error {
+	rng, off := h.Get(HeaderRange), h.Get(HeaderOffset)
+	if rng == "" && off == "" {
+		return nil
+	}
+	from, to, ok := strings.Cut(rng, "-")
+	var errs [3]error
+	p.From, errs[0] = strconv.ParseInt(from, 10, 64)
+	p.To, errs[1] = strconv.ParseInt(to, 10, 64)
+	p.Offset, errs[2] = strconv.ParseInt(off, 10, 64)
+	if !ok || errors.Join(errs[:]...) != nil || p.From < 0 || p.From >= p.To || p.To > p.Size || p.Offset < p.From || p.Offset > p.To {
+		return fmt.Errorf("headers %s %q and %s %q are not a byte range of the file's %d bytes and an offset inside it",
+			HeaderRange, rng, HeaderOffset, off, p.Size)
+	}
+	return nil
 }
 
 // Rejection is the notice that a whole file was refused by the watcher

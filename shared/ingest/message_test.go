@@ -18,6 +18,9 @@ func TestPartRoundTrip(t *testing.T) {
 		Rows:      998,
 		Size:      123456,
 		LandedAt:  time.Date(2026, 11, 26, 4, 15, 0, 123456789, time.UTC),
+		From:      70000,
+		To:        100000,
+		Offset:    70002,
 	}
 	h := give.Header()
 	for key, values := range h {
@@ -36,8 +39,37 @@ func TestPartRoundTrip(t *testing.T) {
 	if got != want {
 		t.Errorf("round trip = %+v, want %+v", got, want)
 	}
-	if h.Get(nats.MsgIdHdr) != give.FileID+".2" {
-		t.Errorf("msg id = %q", h.Get(nats.MsgIdHdr))
+	if h.Get(nats.MsgIdHdr) != give.FileID+".70000-100000" {
+		t.Errorf("msg id = %q, want the file id and the byte range", h.Get(nats.MsgIdHdr))
+	}
+}
+
+// A part published before parts carried byte ranges keeps its id, so
+// an upgrade with messages in flight recognises them.
+func TestPartWithoutRangeKeepsItsIndexID(t *testing.T) {
+	give := Part{FileID: strings.Repeat("ab", 32), FileName: "old.csv", Index: 2, Count: 3, FirstLine: 9, Rows: 4, Size: 900,
+		LandedAt: time.Unix(5, 0).UTC()}
+	got, err := ParsePart(give.Header())
+	if err != nil || got != give {
+		t.Fatalf("round trip = %+v, %v; want %+v", got, err, give)
+	}
+	if id := got.MsgID(); id != give.FileID+".2" {
+		t.Errorf("msg id = %q, want FILEID.2", id)
+	}
+}
+
+func TestParsePartRefusesABadRange(t *testing.T) {
+	base := Part{FileID: strings.Repeat("ab", 32), FileName: "f.csv", Index: 1, Count: 1, FirstLine: 2, Rows: 1, Size: 100,
+		LandedAt: time.Unix(5, 0).UTC(), From: 0, To: 100, Offset: 40}
+	for _, tt := range []struct{ rng, off string }{
+		{"10-5", "7"}, {"0-101", "40"}, {"0-100", "101"}, {"20-100", "10"}, {"x-100", "40"}, {"0-100", ""}, {"", "40"},
+	} {
+		h := base.Header()
+		h.Set(HeaderRange, tt.rng)
+		h.Set(HeaderOffset, tt.off)
+		if _, err := ParsePart(h); err == nil || !strings.Contains(err.Error(), HeaderRange) {
+			t.Errorf("range %q offset %q: ParsePart = %v, want an error naming %s", tt.rng, tt.off, err, HeaderRange)
+		}
 	}
 }
 

@@ -231,6 +231,7 @@ func explain(f archivedFile, p ledger.Progress, waiting, dead []Held) File {
 		where[int(c)] = true
 	}
 	reasons := []string{}
+	have, size := p.Covered, p.Size // byte ranges loaded, waiting or dead
 	scan := func(held []Held, into *[]int, isDead bool) {
 		for _, m := range held {
 			if m.Header.Get(ingest.HeaderFileID) != f.FileID {
@@ -241,6 +242,9 @@ func explain(f archivedFile, p ledger.Progress, waiting, dead []Held) File {
 				continue // a rejection notice of the same content
 			}
 			out.Parts = max(out.Parts, part.Count)
+			if part.To > 0 {
+				have, size = have.Plus(ledger.Range{Lo: part.From, Hi: part.To}), part.Size
+			}
 			*into = append(*into, part.Index)
 			where[part.Index] = true
 			if isDead {
@@ -256,8 +260,17 @@ func explain(f archivedFile, p ledger.Progress, waiting, dead []Held) File {
 			missing = append(missing, strconv.Itoa(i))
 		}
 	}
+	var holes []string
+	if size > 0 { // parts named by byte ranges: splits may differ, so look at bytes, not indexes
+		for _, h := range ledger.Ranges(have).Minus(ledger.Range{Lo: 0, Hi: size}) {
+			holes = append(holes, fmt.Sprintf("%d-%d", h.Lo, h.Hi))
+		}
+		missing = nil
+	}
 	switch {
-	case out.Parts == 0:
+	case len(holes) > 0:
+		out.State, out.Detail = Missing, "bytes "+strings.Join(holes, ",")+" of "+strconv.FormatInt(size, 10)+" in no loaded, waiting or dead-lettered part: published but never loaded"
+	case out.Parts == 0 && size == 0:
 		out.State, out.Detail = Missing, "no part in the ledger, the stream or the dead-letter stream: published but never loaded"
 	case len(missing) > 0:
 		out.State, out.Detail = Missing, "part(s) "+strings.Join(missing, ",")+" of "+strconv.Itoa(out.Parts)+" nowhere: published but never loaded"

@@ -29,6 +29,7 @@ import (
 type Config struct {
 	Ledger   time.Duration `env:"LEDGER_RETENTION" envDefault:"720h" help:"ledger rows below the consumer's ack floor and older than this are pruned; 0 keeps them forever"`
 	Archive  time.Duration `env:"ARCHIVE_RETENTION" envDefault:"168h" help:"archived files older than this are removed once the ledger confirms every part loaded; 0 keeps them forever"`
+	Files    time.Duration `env:"FILES_RETENTION" envDefault:"2160h" help:"rows of ingest_files (what each file has loaded, by content) older than this since the file was loaded whole are pruned; a byte-identical copy landed within it loads nothing; 0 keeps them forever"`
 	Interval time.Duration `env:"RETENTION_INTERVAL" envDefault:"10m" help:"how often the loader prunes the ledger and the archive"`
 }
 
@@ -37,8 +38,11 @@ type Config struct {
 // be kept forever and reported by reconciliation as never loaded.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.Ledger < 0 || c.Archive < 0 || c.Interval <= 0 {
-		errs = append(errs, errors.New("LEDGER_RETENTION and ARCHIVE_RETENTION must not be negative, RETENTION_INTERVAL must be positive"))
+	if c.Ledger < 0 || c.Archive < 0 || c.Files < 0 || c.Interval <= 0 {
+		errs = append(errs, errors.New("LEDGER_RETENTION, ARCHIVE_RETENTION and FILES_RETENTION must not be negative, RETENTION_INTERVAL must be positive"))
+	}
+	if c.Files > 0 && (c.Ledger == 0 || c.Files < c.Ledger) {
+		errs = append(errs, fmt.Errorf("FILES_RETENTION is %s but LEDGER_RETENTION is %s: a file's record must outlive its ledger rows (set FILES_RETENTION at least LEDGER_RETENTION, or FILES_RETENTION=0)", c.Files, c.Ledger))
 	}
 	if c.Ledger > 0 && (c.Archive == 0 || c.Archive > c.Ledger) {
 		archive := c.Archive.String()
@@ -63,6 +67,7 @@ type AckFloor func(ctx context.Context) (uint64, error)
 // Result tells what one pass did.
 type Result struct {
 	LedgerPruned     int64 // ledger rows deleted
+	FilesPruned      int64 // ingest_files rows deleted
 	FilesRemoved     int   // archived files deleted
 	FilesUnconfirmed int   // archived files old enough but not confirmed loaded: kept
 }
@@ -86,7 +91,7 @@ func New(cfg Config, db DB, ackFloor AckFloor, archiveDir string, log *slog.Logg
 // Run runs a pass every Interval until ctx ends. A failed pass is logged
 // and tried again at the next interval.
 func (c *Cleaner) Run(ctx context.Context) error {
-	if c.cfg.Ledger == 0 && c.cfg.Archive == 0 {
+	if c.cfg.Ledger == 0 && c.cfg.Archive == 0 && c.cfg.Files == 0 {
 		<-ctx.Done()
 		return nil
 	}
@@ -107,8 +112,8 @@ func (c *Cleaner) Run(ctx context.Context) error {
 		case r.FilesUnconfirmed > 0:
 			c.log.Warn("archived files kept: not confirmed loaded by the ledger (see ctl reconcile)",
 				"files", r.FilesUnconfirmed, "files_removed", r.FilesRemoved, "ledger_pruned", r.LedgerPruned)
-		case r.FilesRemoved > 0 || r.LedgerPruned > 0:
-			c.log.Info("retention pass", "files_removed", r.FilesRemoved, "ledger_pruned", r.LedgerPruned)
+		case r.FilesRemoved > 0 || r.LedgerPruned > 0 || r.FilesPruned > 0:
+			c.log.Info("retention pass", "files_removed", r.FilesRemoved, "ledger_pruned", r.LedgerPruned, "file_records_pruned", r.FilesPruned)
 		}
 	}
 }
@@ -125,6 +130,11 @@ func (c *Cleaner) Once(ctx context.Context) (Result, error) {
 	}
 	if c.cfg.Ledger > 0 {
 		if r.LedgerPruned, err = c.pruneLedger(ctx); err != nil {
+			return r, err
+		}
+	}
+	if c.cfg.Files > 0 {
+		if r.FilesPruned, err = c.pruneFiles(ctx); err != nil {
 			return r, err
 		}
 	}

@@ -73,7 +73,7 @@ func BenchmarkCopyFormat(b *testing.B) {
 					b.Fatal(err)
 				}
 				before := backendCPU(pid)
-				r, format := formats[name](newRowSource([]Message{msg}, false))
+				r, format := formats[name](newRowSource([]Message{msg}, make([]rowFilter, 1), false))
 				sql := "COPY user_activity (" + strings.Join(copyColumns, ", ") + ") FROM STDIN (" + format + ")"
 				tag, err := conn.Conn().PgConn().CopyFrom(ctx, r, sql)
 				if err != nil || tag.RowsAffected() != rows {

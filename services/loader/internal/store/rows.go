@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tributary-dev/tributary/shared/contract"
+	"github.com/tributary-dev/tributary/shared/ledger"
 )
 
 // copyColumns are the user_activity columns the loader writes.
@@ -15,8 +16,11 @@ var copyColumns = []string{"event_id", "event_time", "event_type", "product_id",
 // break the contract are set aside as rejects.
 type rowSource struct {
 	msgs   []Message
-	at     int // index in msgs of the message being read
+	plans  []rowFilter // which rows of each message to read
+	at     int         // index in msgs of the message being read
 	reader *contract.Reader
+	keep   ledger.Ranges // of the message being read; nil keeps every row
+	offset int64         // where its body starts in its file
 
 	event contract.Event // the current row
 	seq   int64
@@ -46,8 +50,8 @@ type rowRef struct {
 	raw  []byte
 }
 
-func newRowSource(msgs []Message, withOrdinal bool) *rowSource {
-	return &rowSource{msgs: msgs, at: -1, loaded: make([]int, len(msgs)), keepRef: withOrdinal}
+func newRowSource(msgs []Message, plans []rowFilter, withOrdinal bool) *rowSource {
+	return &rowSource{msgs: msgs, plans: plans, at: -1, loaded: make([]int, len(msgs)), keepRef: withOrdinal}
 }
 
 // Next advances to the next valid row, recording rejects on the way.
@@ -62,6 +66,9 @@ func (s *rowSource) Next() bool {
 		if !ok {
 			s.reader = nil
 			continue
+		}
+		if s.keep != nil && !s.keep.HoldsRowEnding(s.offset+rec.End) {
+			continue // loaded (or rejected) from another split's part
 		}
 		if rec.Err != nil {
 			s.rejects = append(s.rejects, reject{msg: s.at, line: rec.Line, column: rec.Err.Column, reason: rec.Err.Reason, raw: rec.Raw})
@@ -81,10 +88,15 @@ func (s *rowSource) nextMessage() bool {
 	for s.at+1 < len(s.msgs) {
 		s.at++
 		m := s.msgs[s.at]
-		if m.Part == nil {
+		plan := s.plans[s.at]
+		if m.Part == nil || plan.none {
 			continue
 		}
+		s.keep, s.offset = plan.keep, m.Part.Offset
 		if n := m.Part.OversizedRow; n > 0 {
+			if s.keep != nil && !s.keep.HoldsRowEnding(m.Part.Offset+n) {
+				continue
+			}
 			s.rejects = append(s.rejects, reject{msg: s.at, line: m.Part.FirstLine, raw: m.Body, size: n,
 				reason: fmt.Sprintf("row is %d bytes, more than the largest message (WATCHER_MAX_MESSAGE_BYTES)", n)})
 			continue

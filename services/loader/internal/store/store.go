@@ -55,7 +55,11 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		for _, i := range fresh {
 			todo = append(todo, msgs[i])
 		}
-		src := newRowSource(todo, dedupe)
+		plans, files, err := planParts(ctx, tx, todo)
+		if err != nil {
+			return err
+		}
+		src := newRowSource(todo, plans, dedupe)
 		var dups []reject
 		if dedupe {
 			dups, err = copyDeduplicated(ctx, tx, src)
@@ -74,7 +78,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		}
 		results := make([]Outcome, len(todo))
 		for i, n := range src.loaded {
-			results[i] = Outcome{Applied: true, Loaded: n}
+			results[i] = Outcome{Applied: !plans[i].none, Loaded: n}
 		}
 		for _, r := range rejects {
 			results[r.msg].Rejected++
@@ -83,6 +87,9 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 			results[d.msg].Loaded--
 		}
 		if err := updateLedger(ctx, tx, todo, results); err != nil {
+			return err
+		}
+		if err := recordFiles(ctx, tx, files); err != nil {
 			return err
 		}
 		for j, i := range fresh {

@@ -109,6 +109,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 		part := ingest.Part{
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
+			From: span.From, To: span.To, Offset: span.Offset,
 		}
 		if span.Oversized {
 			part.OversizedRow = span.Length

@@ -92,6 +92,11 @@ func TestPublishFileStoresEveryPartOnce(t *testing.T) {
 		if part.FileName != "f\n.csv" || part.Index != int(seq) || part.Count != 2 || part.FileID != l.FileID {
 			t.Errorf("part %d metadata = %+v", seq, part)
 		}
+		span := l.Parts[seq-1]
+		if part.From != span.From || part.To != span.To || part.Offset != span.Offset || m.Header.Get(nats.MsgIdHdr) != part.MsgID() {
+			t.Errorf("part %d: range %d-%d at %d, id %q; want the span's %+v and the range in the id", seq, part.From, part.To, part.Offset,
+				m.Header.Get(nats.MsgIdHdr), span)
+		}
 		body.Write(m.Data)
 	}
 	if body.String() != csvFile[strings.Index(csvFile, "\n")+1:] {

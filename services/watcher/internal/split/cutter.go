@@ -14,18 +14,25 @@ const maxHeaderBytes = 64 << 10
 
 // cutter receives records from the scanner: it checks the first one is the
 // header and groups the others into parts no larger than maxPart.
+//
+// Each part's range runs from the end of the previous part (the file's
+// start for the first) to the end of its last row, so the ranges of a
+// split tile the file and each boundary is a row's end: the same rows
+// always fall in the same range, whatever maxPart was. The body sent is
+// the part's rows only, from its first row's first byte: blank lines
+// before a row are never counted against a message's size.
 type cutter struct {
 	maxPart   int64
 	head      []byte // the first bytes after the BOM, where the header lives
 	headStart int64
 
-	sawHeader   bool
-	partStart   int64
-	partLine    int
-	partRows    int
-	lastEnd     int64
-	lastEndLine int
-	layout      Layout
+	sawHeader bool
+	from      int64 // where the next part's range starts
+	partStart int64 // where the current part's body starts
+	partLine  int
+	partRows  int
+	lastEnd   int64
+	layout    Layout
 }
 
 func newCutter(headStart, maxPart int64) *cutter {
@@ -41,36 +48,39 @@ func (c *cutter) keepHead(p []byte) {
 func (c *cutter) record(start, end int64, line, nextLine int) error {
 	if !c.sawHeader {
 		c.sawHeader = true
-		c.partStart, c.partLine = end, nextLine
-		c.lastEnd, c.lastEndLine = end, nextLine
 		return c.checkHeader(start, end, line)
 	}
-	if end-c.partStart > c.maxPart && c.partRows > 0 {
+	if c.partRows > 0 && end-c.partStart > c.maxPart {
 		c.cut()
 	}
+	if c.partRows == 0 {
+		c.partStart, c.partLine = start, line
+	}
+	c.layout.Rows++
 	if end-c.partStart > c.maxPart {
 		// No valid row comes near a message's size: this one is set aside
 		// in a span of its own, to be rejected alone while the rest loads.
-		c.layout.Parts = append(c.layout.Parts, Span{Offset: start, Length: end - start, FirstLine: line, Rows: 1, Oversized: true})
-		c.layout.Rows++
-		c.partStart, c.partLine = end, nextLine
-		c.lastEnd, c.lastEndLine = end, nextLine
+		c.layout.Parts = append(c.layout.Parts, Span{Offset: start, Length: end - start, FirstLine: line, Rows: 1, Oversized: true,
+			From: c.from, To: end})
+		c.from = end
 		return nil
 	}
 	c.partRows++
-	c.layout.Rows++
-	c.lastEnd, c.lastEndLine = end, nextLine
+	c.lastEnd = end
 	return nil
 }
 
 func (c *cutter) cut() {
 	c.layout.Parts = append(c.layout.Parts, Span{
 		Offset: c.partStart, Length: c.lastEnd - c.partStart, FirstLine: c.partLine, Rows: c.partRows,
+		From: c.from, To: c.lastEnd,
 	})
-	c.partStart, c.partLine, c.partRows = c.lastEnd, c.lastEndLine, 0
+	c.from, c.partRows = c.lastEnd, 0
 }
 
-func (c *cutter) finish() (Layout, error) {
+// finish ends the layout; the last range runs to the end of the file, so
+// that the ranges cover all size bytes of it.
+func (c *cutter) finish(size int64) (Layout, error) {
 	if !c.sawHeader {
 		return Layout{}, reject("file is empty: no header and no rows")
 	}
@@ -80,6 +90,7 @@ func (c *cutter) finish() (Layout, error) {
 	if c.layout.Rows == 0 {
 		return Layout{}, reject("file has a header but no rows")
 	}
+	c.layout.Parts[len(c.layout.Parts)-1].To = size
 	return c.layout, nil
 }
 

@@ -16,6 +16,9 @@ type Span struct {
 	Length    int64
 	FirstLine int // file line of the span's first byte
 	Rows      int
+	// From and To bound the span's range: the bytes whose rows it holds,
+	// its identity (see ingest.Part). Offset and Length lie inside it.
+	From, To int64
 	// Oversized marks a span of one row larger than a message: it is sent
 	// as a reject (its first bytes and its size), not as rows.
 	Oversized bool
@@ -93,7 +96,7 @@ func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
 	if unterminated {
 		return Layout{}, reject("unterminated quoted field in the row starting at line %d", line)
 	}
-	layout, err := c.finish()
+	layout, err := c.finish(size)
 	if err != nil {
 		return Layout{}, err
 	}

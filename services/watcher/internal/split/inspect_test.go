@@ -70,7 +70,7 @@ func TestInspectWholeFile(t *testing.T) {
 				t.Fatalf("eol %q bom %q: %v", eol, prefix, err)
 			}
 			sum := sha256.Sum256([]byte(s))
-			want := Span{Offset: int64(len(prefix) + len(header+eol)), FirstLine: 2, Rows: 10}
+			want := Span{Offset: int64(len(prefix) + len(header+eol)), FirstLine: 2, Rows: 10, From: 0, To: int64(len(s))}
 			want.Length = int64(len(s)) - want.Offset
 			if got.FileID != hex.EncodeToString(sum[:]) || got.Rows != 10 || len(got.Parts) != 1 || got.Parts[0] != want {
 				t.Errorf("eol %q bom %q: layout %+v, want part %+v", eol, prefix, got, want)
@@ -89,13 +89,13 @@ func TestInspectCutsOnRowBoundaries(t *testing.T) {
 	if len(got.Parts) < 5 {
 		t.Fatalf("only %d parts for %d bytes at %d per part", len(got.Parts), len(s), maxPart)
 	}
-	next, rows := int64(len(header)+1), 0
+	from, rows := int64(0), 0
 	for i, p := range got.Parts {
-		if p.Offset != next || p.Length > maxPart {
-			t.Fatalf("part %d = %+v, want it to start at %d and fit %d bytes", i, p, next, maxPart)
+		if p.From != from || p.Offset < p.From || p.Offset+p.Length > p.To || p.Length > maxPart {
+			t.Fatalf("part %d = %+v, want its range to start at %d, hold its body and the body to fit %d bytes", i, p, from, maxPart)
 		}
-		next = p.Offset + p.Length
-		body := []byte(s[p.Offset:next])
+		from = p.To
+		body := []byte(s[p.Offset : p.Offset+p.Length])
 		// Each part reads alone as whole records, with the file's line numbers.
 		r := contract.NewReader(body, p.FirstLine)
 		n := 0
@@ -118,6 +118,9 @@ func TestInspectCutsOnRowBoundaries(t *testing.T) {
 		}
 		rows += n
 	}
+	if from != int64(len(s)) {
+		t.Errorf("ranges end at %d, want the file's end %d", from, len(s))
+	}
 	if rows != 202 || got.Rows != 202 {
 		t.Errorf("rows = %d (layout %d), want 202", rows, got.Rows)
 	}
@@ -132,9 +135,9 @@ func TestInspectSetsAsideARowLargerThanAMessage(t *testing.T) {
 	}
 	at := func(sub string) int64 { return int64(strings.Index(s, sub)) }
 	want := []Span{
-		{Offset: at(row(1)), Length: int64(len(row(1)) + 1), FirstLine: 2, Rows: 1},
-		{Offset: at(giant), Length: 501, FirstLine: 3, Rows: 1, Oversized: true},
-		{Offset: at(row(3)), Length: int64(2*len(row(3)) + 2), FirstLine: 4, Rows: 2},
+		{Offset: at(row(1)), Length: int64(len(row(1)) + 1), FirstLine: 2, Rows: 1, From: 0, To: at(giant)},
+		{Offset: at(giant), Length: 501, FirstLine: 3, Rows: 1, Oversized: true, From: at(giant), To: at(row(3))},
+		{Offset: at(row(3)), Length: int64(2*len(row(3)) + 2), FirstLine: 4, Rows: 2, From: at(row(3)), To: int64(len(s))},
 	}
 	if got.Rows != 4 || len(got.Parts) != len(want) {
 		t.Fatalf("layout %+v, want parts %+v", got, want)
@@ -153,5 +156,68 @@ func TestInspectNoticesAGrowingFile(t *testing.T) {
 	}
 	if _, err := Inspect(strings.NewReader(s), int64(len(s))+5, 1<<20); !errors.Is(err, ErrChanged) {
 		t.Errorf("shorter than stat said: err = %v", err)
+	}
+}
+
+// Blank lines before a row are not part of it: a small row after a
+// megabyte of them is a row like any other, not one larger than a message.
+func TestInspectDoesNotCountBlankLinesTowardsARow(t *testing.T) {
+	blank := strings.Repeat("\n", 1<<20)
+	s := header + "\n" + row(1) + "\n" + blank + row(2) + "\n" + strings.Repeat("\r\n", 1000) + row(3) + "\n"
+	got, err := inspect(s, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for i, p := range got.Parts {
+		if p.Oversized {
+			t.Errorf("part %d = %+v is set aside as a row larger than a message", i, p)
+		}
+		if p.Length > 4096 {
+			t.Errorf("part %d = %+v has a body over the limit", i, p)
+		}
+		rows += p.Rows
+	}
+	if rows != 3 {
+		t.Errorf("parts hold %d rows, want 3", rows)
+	}
+	if last := got.Parts[len(got.Parts)-1]; last.FirstLine != 1<<20+3 {
+		t.Errorf("last part starts on line %d, want %d (row 2)", last.FirstLine, 1<<20+3)
+	}
+}
+
+// Whatever the split limit, every boundary between two ranges is the end
+// of a row and the ranges tile the file: so a range names the same rows in
+// every split, and two splits of one file can be told apart and combined.
+func TestRangesEndAtRowEndsWhateverTheLimit(t *testing.T) {
+	s := header + "\r\n" + "\"a\nb\"," + row(0)[3:] + "\r\n\r\n" + file(300, "\r\n")[len(header)+2:] + "\n\n"
+	whole, err := inspect(s, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[int64]bool{0: true, int64(len(s)): true}
+	r := contract.NewReader([]byte(s[whole.Parts[0].Offset:]), 2)
+	for {
+		rec, ok := r.Next()
+		if !ok {
+			break
+		}
+		ends[whole.Parts[0].Offset+rec.End] = true
+	}
+	for _, limit := range []int64{64, 100, 128, 200, 333, 4096} {
+		got, err := inspect(s, limit)
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+		from, rows := int64(0), 0
+		for i, p := range got.Parts {
+			if p.From != from || !ends[p.To] {
+				t.Fatalf("limit %d: part %d = %+v: its range does not start at %d or does not end at a row's end", limit, i, p, from)
+			}
+			from, rows = p.To, rows+p.Rows
+		}
+		if from != int64(len(s)) || rows != whole.Rows {
+			t.Errorf("limit %d: ranges end at %d holding %d rows, want %d and %d", limit, from, rows, len(s), whole.Rows)
+		}
 	}
 }
