@@ -3,6 +3,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // pruneFiles deletes the records of files loaded whole longer ago than
@@ -11,15 +12,15 @@ import (
 // it. After its record goes, a byte-identical copy of the file landed
 // again loads as a new file (its events then meet the primary key: they
 // are rejected as duplicates, never loaded twice).
-func (c *Cleaner) pruneFiles(ctx context.Context) (int64, error) {
+func (c *Cleaner) pruneFiles(ctx context.Context, passNow time.Time) (int64, error) {
 	var total int64
 	for {
 		tag, err := c.db.Exec(ctx, `
 			DELETE FROM ingest_files WHERE file_id IN (
 				SELECT file_id FROM ingest_files
-				WHERE loaded_at < now() - make_interval(secs => $1)
+				WHERE loaded_at < $1
 				LIMIT $2)`,
-			c.cfg.Files.Seconds(), pruneBatch)
+			passNow.Add(-c.cfg.Files), pruneBatch)
 		if err != nil {
 			return total, fmt.Errorf("prune file records: %w", err)
 		}

@@ -70,7 +70,6 @@ func remaining(t *testing.T, pool *pgxpool.Pool) []string {
 
 func TestLedgerPrunedBelowAckFloorAfterRetention(t *testing.T) {
 	pool := newPool(t)
-	day := 24 * time.Hour
 	ledgerRow(t, pool, "old-acked", "", 1, 1, 3, 10*day)
 	ledgerRow(t, pool, "old-at-floor", "", 1, 1, 5, 10*day)
 	ledgerRow(t, pool, "old-above-floor", "", 1, 1, 6, 10*day) // committed, ack lost: a redelivery needs it
@@ -131,21 +130,24 @@ func listDir(t *testing.T, dir string) []string {
 func TestArchiveRemovesOnlyOldConfirmedFiles(t *testing.T) {
 	pool := newPool(t)
 	dir := t.TempDir()
-	day := 24 * time.Hour
 	loaded := archived(t, dir, "loaded.csv", "loaded\n", 3*day)
 	archived(t, dir, "loaded-again.csv", "loaded\n", 3*day) // same content landed twice
-	young := archived(t, dir, "young.csv", "young\n", time.Hour)
+	young := archived(t, dir, "young.csv", "young\n", 3*day)
 	partial := archived(t, dir, "partial.csv", "partial\n", 3*day)
 	archived(t, dir, "unknown.csv", "unknown\n", 3*day)
 	rejectedOnly := archived(t, dir, "notice-only.csv", "notice\n", 3*day)
 
-	ledgerRow(t, pool, loaded+".1", loaded, 1, 2, 1, day)
-	ledgerRow(t, pool, loaded+".2", loaded, 2, 2, 2, day)
+	// Ages are the ledger's: young.csv's mtime is as old as the others'.
+	ledgerRow(t, pool, loaded+".1", loaded, 1, 2, 1, 3*day)
+	ledgerRow(t, pool, loaded+".2", loaded, 2, 2, 2, 3*day)
 	ledgerRow(t, pool, young+".1", young, 1, 1, 3, 0)
-	ledgerRow(t, pool, partial+".2", partial, 2, 2, 4, day) // part 1 never committed
-	ledgerRow(t, pool, "rejected."+rejectedOnly, rejectedOnly, 1, 1, 5, day)
+	ledgerRow(t, pool, partial+".2", partial, 2, 2, 4, 3*day) // part 1 never committed
+	ledgerRow(t, pool, "rejected."+rejectedOnly, rejectedOnly, 1, 1, 5, 3*day)
 
-	c := retention.New(retention.Config{Archive: 2 * day, Interval: time.Minute}, pool, floor(0), dir, quiet, time.Now)
+	// The Cleaner's own clock only says how long ago a file the ledger
+	// knows nothing of was archived (unknown.csv, linked just now).
+	later := func() time.Time { return time.Now().Add(3 * day) }
+	c := retention.New(retention.Config{Archive: 2 * day, Interval: time.Minute}, pool, floor(0), dir, quiet, later)
 	r, err := c.Once(context.Background())
 	if err != nil {
 		t.Fatal(err)

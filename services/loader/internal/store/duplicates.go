@@ -26,7 +26,21 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 	// loaded, possibly by a loader that committed a moment ago). The reason
 	// names the file that loaded the first copy, whether that happened in
 	// this batch or before, so it does not depend on how messages were
-	// batched; an earlier file is looked up in the ledger, best effort.
+	// batched.
+	//
+	// An earlier file is looked up in the ledger, and that is best effort.
+	// source_seq alone does not find it: a recreated stream numbers its
+	// messages from 1 again, so several ledger rows (this batch's own among
+	// them) can share a sequence, and a join on it alone repeated the
+	// reject once per row and named any of their files. The loading
+	// message's ledger row was written by the transaction that inserted
+	// the event, so it also shares the event's xmin; the lateral aggregate
+	// yields exactly one row per duplicate and a name only when exactly one
+	// ledger row matches both. No name, rather than a guess, when that row
+	// was pruned by retention, when the rows were rewritten since (an
+	// UPDATE, a dump and restore, a table rewrite), when a restore in a
+	// single transaction left several matching rows, or when the event was
+	// inserted under a savepoint (a subtransaction has its own xid).
 	rows, err := tx.Query(ctx, `
 		WITH ranked AS MATERIALIZED (
 			SELECT s.*, row_number() OVER w AS rn, first_value(ord) OVER w AS first_ord
@@ -42,7 +56,11 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject,
 		SELECT r.ord, r.first_ord, EXISTS (SELECT 1 FROM ins WHERE ins.event_id = r.event_id), l.file_name
 		FROM ranked r
 		LEFT JOIN user_activity u ON u.event_id = r.event_id
-		LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
+		CROSS JOIN LATERAL (
+			SELECT CASE WHEN count(*) = 1 THEN min(l.file_name) END AS file_name
+			FROM ingest_ledger l
+			WHERE l.stream_seq = u.source_seq AND l.xmin = u.xmin
+		) l
 		WHERE r.rn > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = r.event_id)
 		ORDER BY r.ord`)
 	if err != nil {
