@@ -73,7 +73,14 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	w.mark(w.writing, claimed, false)
 
 	start := w.now()
-	layout, err := split.Inspect(io.NewSectionReader(f, 0, st.Size()), st.Size(), w.pub.MaxPartBytes(w.cfg.MaxPartBytes))
+	maxPart := w.pub.MaxPartBytes(w.cfg.MaxPartBytes)
+	// Read the file itself, one byte past its size, so that Inspect sees a
+	// file that grew since the Stat (a writer the lease cannot see); the
+	// Stat again afterwards catches a change after the last read.
+	layout, err := split.Inspect(io.LimitReader(f, st.Size()+1), st.Size(), maxPart)
+	if err == nil && changed(f, st) {
+		err = split.ErrChanged
+	}
 	var re *split.RejectError
 	switch {
 	case errors.As(err, &re):
@@ -95,6 +102,12 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		}
 		return
 	}
+	if changed(f, st) {
+		// What was published is consistent (its id is its bytes), but the
+		// file has more: archiving it would drop the rest unpublished.
+		w.changedWhileRead(log, claimed)
+		return
+	}
 	if _, err := w.moveTo(claimed, datadir.Archive, name, 0); err != nil {
 		log.Error("published but not archived; will publish again (a no-op) and retry", logging.Err(err))
 		return
@@ -112,6 +125,13 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 func (w *Watcher) changedWhileRead(log *slog.Logger, claimed string) {
 	w.mark(w.unsettled, claimed, true)
 	log.Warn("file changed while it was read; will retry once it is quiet")
+}
+
+// changed reports whether f's size or modification time differs from st.
+// An error counts as a change: the retry decides.
+func changed(f *os.File, st fs.FileInfo) bool {
+	now, err := f.Stat()
+	return err != nil || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime())
 }
 
 // unacceptable checks an opened regular file against the rules that keep
