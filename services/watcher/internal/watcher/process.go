@@ -31,7 +31,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	if w.finishMove(it, info) {
 		return
 	}
-	rej := ingest.Rejection{FileName: name, LandedAt: it.landedAt}
+	rej := ingest.Rejection{FileName: name, LandedAt: it.landedAt, Entry: entryID(info)}
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
 		w.reject(ctx, it, rej, RejectNotRegular)
