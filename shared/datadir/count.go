@@ -16,8 +16,9 @@ type Backlog struct {
 	Claimed int
 }
 
-// CountBacklog counts the backlog. Hidden names (a producer's temporary
-// files) are not counted. It reads directory entries only, never file
+// CountBacklog counts the backlog, claim slots (claimed/<id>/.N/)
+// included. Hidden names (a producer's temporary files, a watcher's lock)
+// are not counted. It reads directory entries only, never file
 // contents, so it is cheap enough for every metrics scrape.
 func (c Config) CountBacklog() (Backlog, error) {
 	var b Backlog
@@ -33,13 +34,36 @@ func (c Config) CountBacklog() (Backlog, error) {
 		if !w.IsDir() {
 			continue
 		}
-		n, err := countFiles(filepath.Join(c.Path(Claimed), w.Name()))
+		n, err := countClaims(filepath.Join(c.Path(Claimed), w.Name()))
 		if err != nil {
 			return b, err
 		}
 		b.Claimed += n
 	}
 	return b, nil
+}
+
+// countClaims counts the files of one claim directory and its slots.
+func countClaims(dir string) (int, error) {
+	n, err := countFiles(dir)
+	if err != nil {
+		return n, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return n, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !IsClaimSlot(e.Name()) {
+			continue
+		}
+		k, err := countFiles(filepath.Join(dir, e.Name()))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) { // a slot emptied and removed meanwhile
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
 }
 
 func countFiles(dir string) (int, error) {

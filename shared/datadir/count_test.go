@@ -14,6 +14,7 @@ func TestCountBacklog(t *testing.T) {
 	for _, p := range []string{
 		"input/a.csv", "input/b.csv", "input/.c.csv.123.tmp",
 		"claimed/w1/d.csv", "claimed/w2/e.csv", "claimed/w2/f.csv", "archive/g.csv",
+		"claimed/w1/.1/d.csv", "claimed/w1/.2/d.csv", "claimed/.w1.lock", "claimed/w2/.x/h.csv",
 	} {
 		path := filepath.Join(c.Dir, p)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -27,7 +28,7 @@ func TestCountBacklog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Backlog{Input: 2, Claimed: 3}); got != want {
+	if want := (Backlog{Input: 2, Claimed: 5}); got != want {
 		t.Errorf("CountBacklog() = %+v, want %+v", got, want)
 	}
 	if _, err := (Config{Dir: filepath.Join(c.Dir, "missing")}).CountBacklog(); err == nil {

@@ -23,6 +23,7 @@ const (
 	HeaderLandedAt  = "Tributary-Landed-At"
 	HeaderReason    = "Tributary-Reason"
 	HeaderSize      = "Tributary-File-Size"
+	HeaderEntry     = "Tributary-Entry"         // a rejected entry whose content was never read: see Rejection.Entry
 	HeaderOversized = "Tributary-Oversized-Row" // set on a part standing for one row too large for a message
 	HeaderRange     = "Tributary-Range"         // "from-to": the bytes of the file whose rows the part holds
 	HeaderOffset    = "Tributary-Body-Offset"   // where in the file the body's first byte is
@@ -165,13 +166,21 @@ type Rejection struct {
 	Reason   string
 	Size     int64
 	LandedAt time.Time
+	// Entry identifies the directory entry when its content was never
+	// read: what a rename leaves unchanged (inode, size, mtime), so that
+	// the notice keeps its id across the claim, a restart and an adoption.
+	Entry string
 }
 
 // MsgID identifies the notice: by content when it was read, otherwise by
-// name and landing time.
+// name and entry (by name and landing time for a notice without an entry,
+// as older watchers published them).
 func (r Rejection) MsgID() string {
-	if r.FileID != "" {
+	switch {
+	case r.FileID != "":
 		return "rejected." + r.FileID
+	case r.Entry != "":
+		return "rejected." + url.PathEscape(r.FileName) + "@" + url.PathEscape(r.Entry)
 	}
 	return "rejected." + url.PathEscape(r.FileName) + "@" + strconv.FormatInt(r.LandedAt.UnixNano(), 10)
 }
@@ -185,6 +194,9 @@ func (r Rejection) Header() nats.Header {
 	h.Set(HeaderReason, url.PathEscape(r.Reason))
 	h.Set(HeaderSize, strconv.FormatInt(r.Size, 10))
 	h.Set(HeaderLandedAt, r.LandedAt.UTC().Format(time.RFC3339Nano))
+	if r.Entry != "" {
+		h.Set(HeaderEntry, url.PathEscape(r.Entry))
+	}
 	return h
 }
 
@@ -198,6 +210,7 @@ func ParseRejection(h nats.Header) Rejection {
 	r.Reason = DecodeName(h.Get(HeaderReason))
 	r.Size, _ = strconv.ParseInt(h.Get(HeaderSize), 10, 64)
 	r.LandedAt, _ = time.Parse(time.RFC3339Nano, h.Get(HeaderLandedAt))
+	r.Entry = DecodeName(h.Get(HeaderEntry))
 	return r
 }
 

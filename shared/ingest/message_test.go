@@ -89,10 +89,37 @@ func TestParsePartNamesEveryBadHeader(t *testing.T) {
 }
 
 func TestRejectionRoundTrip(t *testing.T) {
-	give := Rejection{FileName: "link.csv", Reason: "is a symbolic link; only regular files are read", LandedAt: time.Unix(5, 0).UTC()}
-	got := ParseRejection(give.Header())
-	if got != give {
-		t.Errorf("round trip = %+v, want %+v", got, give)
+	for _, give := range []Rejection{
+		{FileName: "link.csv", Reason: "is a symbolic link; only regular files are read", LandedAt: time.Unix(5, 0).UTC()},
+		{FileName: "fifo.csv", Reason: "is a named pipe (FIFO); only regular files are read", LandedAt: time.Unix(5, 0).UTC(), Entry: "i42.s0.m17"},
+	} {
+		got := ParseRejection(give.Header())
+		if got != give || got.MsgID() != give.MsgID() {
+			t.Errorf("round trip = %+v, want %+v", got, give)
+		}
+	}
+}
+
+// A notice for unread content is identified by its name and entry: not by
+// its landing time, which the claim rename and an adoption change.
+func TestRejectionIDs(t *testing.T) {
+	tests := []struct {
+		give Rejection
+		want string
+	}{
+		{Rejection{FileID: strings.Repeat("ab", 32), FileName: "x.csv", Entry: "i1.s2.m3"}, "rejected." + strings.Repeat("ab", 32)},
+		{Rejection{FileName: "a b.csv", Entry: "i1.s2.m3", LandedAt: time.Unix(5, 0)}, "rejected.a%20b.csv@i1.s2.m3"},
+		{Rejection{FileName: "a.csv", LandedAt: time.Unix(5, 0)}, "rejected.a.csv@5000000000"},
+	}
+	for _, tt := range tests {
+		if got := tt.give.MsgID(); got != tt.want {
+			t.Errorf("MsgID(%+v) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
+	moved := tests[1].give
+	moved.LandedAt = time.Unix(99, 0)
+	if moved.MsgID() != tests[1].give.MsgID() {
+		t.Error("the id of a notice with an entry depends on its landing time")
 	}
 }
 

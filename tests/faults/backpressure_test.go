@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,7 +41,11 @@ func TestFullStreamRefusesAndNothingIsLostWhenSpaceReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	archived := countDir(c.Data.Path(datadir.Archive))
-	waiting := countDir(c.Data.Path(datadir.Input)) + countDir(filepath.Join(c.Data.Path(datadir.Claimed), "w1"))
+	backlog, err := c.Data.CountBacklog() // claim slots included
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := backlog.Input + backlog.Claimed
 	t.Logf("stream full: %d messages, %d bytes of %d; %d files archived, %d kept by the watcher", info.State.Msgs, info.State.Bytes, maxBytes, archived, waiting)
 	if info.State.Bytes > maxBytes {
 		t.Errorf("stream holds %d bytes, over its limit %d", info.State.Bytes, maxBytes)

@@ -27,7 +27,6 @@ type Config struct {
 	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan"`
 	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
 	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
-	ClaimTimeout    time.Duration `env:"WATCHER_CLAIM_TIMEOUT" envDefault:"5m" help:"files claimed by another watcher longer ago than this are adopted"`
 }
 
 // Validate checks the watcher's own settings.
@@ -46,8 +45,8 @@ func (c *Config) Validate() error {
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("WATCHER_WORKERS is %d, want at least 1", c.Workers))
 	}
-	if c.Rescan <= 0 || c.Settle < 0 || c.ClaimTimeout <= 0 {
-		errs = append(errs, errors.New("WATCHER_RESCAN and WATCHER_CLAIM_TIMEOUT must be positive, WATCHER_SETTLE not negative"))
+	if c.Rescan <= 0 || c.Settle < 0 {
+		errs = append(errs, errors.New("WATCHER_RESCAN must be positive, WATCHER_SETTLE not negative"))
 	}
 	if c.MaxFileBytes < 1 || c.MaxMessageBytes < 4096 {
 		errs = append(errs, errors.New("WATCHER_MAX_FILE_BYTES must be positive and WATCHER_MAX_MESSAGE_BYTES at least 4096"))

@@ -56,6 +56,6 @@ func newPublisher(js jetstream.JetStream, s ingest.Settings, m *metrics, log *sl
 func newWatcher(c Config, pub *publish.Publisher, m *metrics, log *slog.Logger) *watcher.Watcher {
 	return watcher.New(watcher.Config{
 		ID: c.ID, Workers: c.Workers, Settle: c.Settle, Rescan: c.Rescan,
-		MaxFileBytes: c.MaxFileBytes, MaxPartBytes: c.MaxMessageBytes, ClaimTimeout: c.ClaimTimeout,
+		MaxFileBytes: c.MaxFileBytes, MaxPartBytes: c.MaxMessageBytes,
 	}, c.Data, pub, m, log, time.Now)
 }

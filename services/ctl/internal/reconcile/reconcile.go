@@ -167,12 +167,8 @@ func Run(ctx context.Context, src Sources) (*Report, error) {
 	}
 	r.Contents = len(contents)
 	r.Input = countFiles(src.Dirs.Path(datadir.Input))
-	if claims, err := os.ReadDir(src.Dirs.Path(datadir.Claimed)); err == nil {
-		for _, c := range claims {
-			if c.IsDir() {
-				r.Claimed += countFiles(filepath.Join(src.Dirs.Path(datadir.Claimed), c.Name()))
-			}
-		}
+	if b, err := src.Dirs.CountBacklog(); err == nil {
+		r.Claimed = b.Claimed // claim slots included
 	}
 	return r, nil
 }

@@ -86,7 +86,7 @@ func File(dirs datadir.Config, name string) error {
 			return fmt.Errorf("remove %s: %w", reasonPath, err)
 		}
 	}
-	if err := renameNoReplace(root, src, path.Join(datadir.Input, name)); err != nil {
+	if err := datadir.RenameNoReplace(root, src, path.Join(datadir.Input, name)); err != nil {
 		if reasonErr == nil {
 			_ = root.WriteFile(reasonPath, reason, 0o644)
 		}

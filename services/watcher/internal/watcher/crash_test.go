@@ -14,8 +14,8 @@ import (
 
 func runWatcher(t *testing.T, dirs datadir.Config, pub Publisher, until func() bool) {
 	t.Helper()
-	w := New(Config{ID: "w1", Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20,
-		ClaimTimeout: time.Hour}, dirs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	w := New(Config{ID: "w1", Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20},
+		dirs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -111,5 +111,33 @@ func TestExtraLinkOutsideArchiveIsStillRejected(t *testing.T) {
 	})
 	if len(pub.rejected) != 1 || len(pub.files) != 0 {
 		t.Fatalf("rejections %+v, files %v; want one rejection", pub.rejected, pub.files)
+	}
+}
+
+// The same crash while rejecting: the notice was published before the
+// link into rejected/, so the move is finished, and no second notice (for
+// the extra link) records the file twice in rejected_files.
+func TestRestartFinishesAnInterruptedReject(t *testing.T) {
+	dirs := testDirs(t)
+	claimed := filepath.Join(dirs.Path(datadir.Claimed), "w1", "bad.csv")
+	if err := os.MkdirAll(filepath.Dir(claimed), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(claimed, []byte("no,header\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(claimed, filepath.Join(dirs.Path(datadir.Rejected), "bad.csv")); err != nil {
+		t.Fatal(err)
+	}
+	pub := &fakePublisher{}
+	runWatcher(t, dirs, pub, func() bool { return len(names(t, filepath.Dir(claimed))) == 0 })
+	if left := names(t, filepath.Dir(claimed)); len(left) != 0 {
+		t.Errorf("still claimed: %v", left)
+	}
+	if got := names(t, dirs.Path(datadir.Rejected)); len(got) != 1 || got[0] != "bad.csv" {
+		t.Errorf("rejected = %v, want [bad.csv] (its reason is in rejected_files)", got)
+	}
+	if len(pub.rejected) != 0 {
+		t.Errorf("rejection notices published again: %+v", pub.rejected)
 	}
 }

@@ -33,7 +33,8 @@ func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
 	f.WriteString(rowsHeader + "a,2026-01-01 00:00:00,view,1,1.00,1,s\n")
 
 	// Found by a scan after a pause longer than the settle time.
-	w.handle(context.Background(), item{name: "slow.csv"})
+	it := claimFile(t, w, "slow.csv")
+	w.handle(context.Background(), it)
 	claimed := filepath.Join(dir, w.claimDir(), "slow.csv")
 	if len(pub.files)+len(pub.rejected) > 0 {
 		t.Fatalf("a file still open for writing was published: %+v %+v", pub.files, pub.rejected)
@@ -44,7 +45,7 @@ func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
 
 	f.WriteString("b,2026-01-01 00:00:00,view,1,1.00,1,s\n")
 	f.Close()
-	w.handle(context.Background(), item{name: "slow.csv", claimed: true}) // the next rescan
+	w.handle(context.Background(), it) // the next rescan
 	if len(pub.files) != 1 || pub.files[0].Layout.Rows != 2 {
 		t.Fatalf("want the whole file published once its writer closed it, got %+v", pub.files)
 	}
@@ -57,7 +58,7 @@ func TestNamesAtTheLengthLimitKeepTheirReason(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, datadir.Input, name), []byte(rowsHeader), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w.handle(context.Background(), item{name: name})
+	w.handle(context.Background(), claimFile(t, w, name))
 	if len(pub.rejected) != 1 {
 		t.Fatalf("rejections = %+v", pub.rejected)
 	}

@@ -4,6 +4,7 @@ package watcher
 
 import (
 	"io/fs"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -15,6 +16,17 @@ func changeTime(fi fs.FileInfo) time.Time {
 		return time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
 	}
 	return fi.ModTime()
+}
+
+// entryID identifies a directory entry by what a rename leaves unchanged:
+// its inode, size and modification time (the device number is left out: it
+// can change across a reboot for the same filesystem).
+func entryID(fi fs.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return "i" + strconv.FormatUint(uint64(st.Ino), 10) + ".s" + strconv.FormatInt(fi.Size(), 10) +
+			".m" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+	}
+	return "s" + strconv.FormatInt(fi.Size(), 10) + ".m" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }
 
 func linkCount(fi fs.FileInfo) uint64 {

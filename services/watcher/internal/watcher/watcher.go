@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"sync"
 	"time"
 
@@ -56,8 +55,7 @@ type Config struct {
 	Settle       time.Duration // a file found by a scan must be this old (it may still be written in place)
 	Rescan       time.Duration
 	MaxFileBytes int64
-	MaxPartBytes int64         // largest message body; capped by the server's max_payload
-	ClaimTimeout time.Duration // claims of another watcher older than this are adopted
+	MaxPartBytes int64 // largest message body; capped by the server's max_payload
 }
 
 // Watcher moves files from input to the stream.
@@ -72,16 +70,21 @@ type Watcher struct {
 	root  *os.Root
 	queue chan item
 
-	mu      sync.Mutex
-	queued  map[string]bool
-	ignored map[string]bool
-	writing map[string]bool // claimed files still open for writing
+	lockWait time.Duration // how long Run waits for its claim lock
+
+	// Keyed by claimed path (item.path): several files of one name may be
+	// claimed at once.
+	mu        sync.Mutex
+	queued    map[string]bool
+	ignored   map[string]bool // names in input
+	writing   map[string]bool // claimed files still open for writing
+	unsettled map[string]bool // claimed files that changed while read: the settle rule applies
 }
 
-// item is a file to handle: in input, or already in our claim directory.
+// item is a claimed file to handle.
 type item struct {
-	name     string
-	claimed  bool
+	path     string // relative to the data dir: claimed/<id>/NAME, or in a slot claimed/<id>/.N/NAME
+	name     string // the name it landed under, published with it
 	landedAt time.Time
 }
 
@@ -89,17 +92,20 @@ type item struct {
 func New(cfg Config, dirs datadir.Config, pub Publisher, obs Observer, log *slog.Logger, now func() time.Time) *Watcher {
 	return &Watcher{
 		cfg: cfg, dirs: dirs, pub: pub, obs: obs, log: log, now: now,
-		queue:   make(chan item, 4096),
-		queued:  map[string]bool{},
-		ignored: map[string]bool{},
-		writing: map[string]bool{},
+		lockWait:  3 * time.Second,
+		queue:     make(chan item, 4096),
+		queued:    map[string]bool{},
+		ignored:   map[string]bool{},
+		writing:   map[string]bool{},
+		unsettled: map[string]bool{},
 	}
 }
 
-func (w *Watcher) claimDir() string { return path.Join(datadir.Claimed, w.cfg.ID) }
+func (w *Watcher) claimDir() string { return datadir.ClaimDir(w.cfg.ID) }
 
 // Run watches until ctx ends. A file being published when ctx ends stays in
 // the claim directory and is published again (idempotently) on restart.
+// It refuses to start while another watcher runs with the same ID.
 func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.dirs.Ensure(); err != nil {
 		return err
@@ -113,6 +119,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err := root.MkdirAll(w.claimDir(), 0o755); err != nil {
 		return fmt.Errorf("create claim dir: %w", err)
 	}
+	unlock, err := w.lockClaims(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := w.pub.Prepare(ctx); err != nil {
 		return err
 	}
@@ -161,39 +172,54 @@ func (w *Watcher) work(ctx context.Context) {
 		case it := <-w.queue:
 			w.handle(ctx, it)
 			w.mu.Lock()
-			delete(w.queued, it.name)
+			delete(w.queued, it.path)
 			w.mu.Unlock()
 		}
 	}
 }
 
-// markWriting records whether a claimed file is still open for writing
-// and reports whether that changed, so that waiting is logged once.
-func (w *Watcher) markWriting(name string, writing bool) bool {
+// mark sets or clears a claimed file's flag in set and reports whether
+// that changed, so that waiting is logged once.
+func (w *Watcher) mark(set map[string]bool, path string, on bool) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.writing[name] == writing {
+	if set[path] == on {
 		return false
 	}
-	if writing {
-		w.writing[name] = true
+	if on {
+		set[path] = true
 	} else {
-		delete(w.writing, name)
+		delete(set, path)
 	}
 	return true
 }
 
+// forget drops what is known of a claimed file that has left.
+func (w *Watcher) forget(path string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.writing, path)
+	delete(w.unsettled, path)
+}
+
+func (w *Watcher) isUnsettled(path string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unsettled[path]
+}
+
 // enqueue schedules it unless it is already waiting. When the queue is full
-// the file is left for the next rescan rather than blocking discovery.
+// the file is left in the claim directory for the next rescan rather than
+// blocking discovery.
 func (w *Watcher) enqueue(it item) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.queued[it.name] {
+	if w.queued[it.path] {
 		return
 	}
 	select {
 	case w.queue <- it:
-		w.queued[it.name] = true
+		w.queued[it.path] = true
 	default:
 	}
 }

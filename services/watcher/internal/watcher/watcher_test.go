@@ -6,51 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/shared/datadir"
-	"github.com/tributary-dev/tributary/shared/ingest"
 )
-
-type fakePublisher struct {
-	mu       sync.Mutex
-	files    []publish.File
-	rejected []ingest.Rejection
-	fail     error
-}
-
-func (p *fakePublisher) Prepare(context.Context) error  { return nil }
-func (p *fakePublisher) MaxPartBytes(limit int64) int64 { return limit }
-func (p *fakePublisher) PublishFile(_ context.Context, f publish.File) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	p.files = append(p.files, f)
-	return nil
-}
-func (p *fakePublisher) PublishRejection(_ context.Context, r ingest.Rejection) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	p.rejected = append(p.rejected, r)
-	return nil
-}
-
-type nopObserver struct{}
-
-func (nopObserver) FileDiscovered()     {}
-func (nopObserver) FileArchived(int)    {}
-func (nopObserver) FileRejected(string) {}
 
 const goodCSV = "event_id,event_time,event_type,product_id,price,user_id,session_id\n" +
 	"a,2026-01-01 00:00:00,view,1,1.00,1,s\n"
@@ -63,7 +27,7 @@ func newWatcher(t *testing.T, pub Publisher) *Watcher {
 		t.Fatal(err)
 	}
 	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20,
-		MaxPartBytes: 1 << 20, ClaimTimeout: time.Minute}, dirs, pub, nopObserver{},
+		MaxPartBytes: 1 << 20}, dirs, pub, nopObserver{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	root, err := os.OpenRoot(dirs.Dir)
 	if err != nil {
@@ -77,6 +41,16 @@ func newWatcher(t *testing.T, pub Publisher) *Watcher {
 	return w
 }
 
+// claimFile claims input/name as discovery does, without scheduling it.
+func claimFile(t *testing.T, w *Watcher, name string) item {
+	t.Helper()
+	it, err := w.claim(path.Join(datadir.Input, name), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
 func (w *Watcher) path(sub, name string) string { return filepath.Join(w.dirs.Dir, sub, name) }
 
 func exists(path string) bool {
@@ -88,7 +62,9 @@ func TestGoodFileIsPublishedThenArchived(t *testing.T) {
 	pub := &fakePublisher{}
 	w := newWatcher(t, pub)
 	os.WriteFile(w.path(datadir.Input, "a.csv"), []byte(goodCSV), 0o644)
-	w.handle(context.Background(), item{name: "a.csv", landedAt: time.Unix(5, 0)})
+	it := claimFile(t, w, "a.csv")
+	it.landedAt = time.Unix(5, 0)
+	w.handle(context.Background(), it)
 	if len(pub.files) != 1 || pub.files[0].Name != "a.csv" || pub.files[0].Layout.Rows != 1 || !pub.files[0].LandedAt.Equal(time.Unix(5, 0)) {
 		t.Fatalf("published %+v", pub.files)
 	}
@@ -101,7 +77,7 @@ func TestUnpublishedFileStaysClaimed(t *testing.T) {
 	pub := &fakePublisher{fail: errors.New("nats down")}
 	w := newWatcher(t, pub)
 	os.WriteFile(w.path(datadir.Input, "a.csv"), []byte(goodCSV), 0o644)
-	w.handle(context.Background(), item{name: "a.csv"})
+	w.handle(context.Background(), claimFile(t, w, "a.csv"))
 	claimed := filepath.Join(w.dirs.Dir, w.claimDir(), "a.csv")
 	if !exists(claimed) || exists(w.path(datadir.Archive, "a.csv")) {
 		t.Fatal("a file whose publish failed must stay claimed for a retry")
@@ -110,7 +86,7 @@ func TestUnpublishedFileStaysClaimed(t *testing.T) {
 	pub.fail = nil
 	w.scan()
 	it := <-w.queue
-	if !it.claimed || it.name != "a.csv" {
+	if it.path != path.Join(w.claimDir(), "a.csv") || it.name != "a.csv" {
 		t.Fatalf("scan queued %+v", it)
 	}
 	w.handle(context.Background(), it)
@@ -144,7 +120,7 @@ func TestRejectionsMoveTheFileWithAReason(t *testing.T) {
 			if err := tt.make(w.path(datadir.Input, tt.name)); err != nil {
 				t.Skip("cannot create the case here: ", err)
 			}
-			w.handle(context.Background(), item{name: tt.name})
+			w.handle(context.Background(), claimFile(t, w, tt.name))
 			if len(pub.files) != 0 {
 				t.Fatalf("published a file that should be rejected")
 			}
@@ -170,7 +146,7 @@ func TestArchiveNeverOverwrites(t *testing.T) {
 	w := newWatcher(t, pub)
 	os.WriteFile(w.path(datadir.Archive, "a.csv"), []byte("older"), 0o644)
 	os.WriteFile(w.path(datadir.Input, "a.csv"), []byte(goodCSV), 0o644)
-	w.handle(context.Background(), item{name: "a.csv"})
+	w.handle(context.Background(), claimFile(t, w, "a.csv"))
 	if b, _ := os.ReadFile(w.path(datadir.Archive, "a.csv")); string(b) != "older" {
 		t.Error("an archived file was overwritten")
 	}
@@ -188,7 +164,7 @@ func TestScanSkipsUnsettledAndTemporaryFiles(t *testing.T) {
 	os.WriteFile(old, []byte(goodCSV), 0o644)
 	past := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(old, past, past)
-	w.scan()
+	w.scan() // claims what it queues
 	if len(w.queue) != 1 {
 		t.Fatalf("queued %d files, want only old.csv", len(w.queue))
 	}
@@ -206,16 +182,35 @@ func TestOrphanedClaimsAreAdopted(t *testing.T) {
 	pub := &fakePublisher{}
 	w := newWatcher(t, pub)
 	other := filepath.Join(w.dirs.Dir, datadir.Claimed, "w2")
-	os.MkdirAll(other, 0o755)
+	os.MkdirAll(filepath.Join(other, ".1"), 0o755)
 	os.WriteFile(filepath.Join(other, "left.csv"), []byte(goodCSV), 0o644)
-	w.adoptOrphans() // too young: w2 may still be working on it
-	if !exists(filepath.Join(other, "left.csv")) {
-		t.Fatal("adopted a claim younger than the timeout")
+	os.WriteFile(filepath.Join(other, ".1", "left.csv"), []byte(goodCSV+"b,2026-01-01 00:00:00,view,1,1.00,1,s\n"), 0o644)
+	// Ours already holds a left.csv: the adopted ones go into slots.
+	os.WriteFile(filepath.Join(w.dirs.Dir, w.claimDir(), "left.csv"), []byte("ours"), 0o644)
+
+	unlock, err := tryLock(w.root, datadir.ClaimLock("w2"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	w.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	w.adoptOrphans() // w2 is alive: it holds its lock
+	if !exists(filepath.Join(other, "left.csv")) || !exists(filepath.Join(other, ".1", "left.csv")) {
+		t.Fatal("adopted the claims of a live watcher")
+	}
+	unlock()
 	w.adoptOrphans()
-	if !exists(filepath.Join(w.dirs.Dir, w.claimDir(), "left.csv")) {
-		t.Fatal("orphaned claim not adopted")
+	if got := entries(other); len(got) != 0 {
+		t.Fatalf("left in w2's claim directory: %v", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(w.dirs.Dir, w.claimDir(), "left.csv")); string(b) != "ours" {
+		t.Error("adoption replaced a claim of ours")
+	}
+	for _, slot := range []string{".1", ".2"} {
+		if !exists(filepath.Join(w.dirs.Dir, w.claimDir(), slot, "left.csv")) {
+			t.Errorf("adopted file not in slot %s", slot)
+		}
+	}
+	if len(w.queue) != 2 {
+		t.Errorf("%d adopted files queued, want 2", len(w.queue))
 	}
 }
 

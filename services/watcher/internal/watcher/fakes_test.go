@@ -1,0 +1,110 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
+	"github.com/tributary-dev/tributary/shared/ingest"
+)
+
+type fakePublisher struct {
+	mu       sync.Mutex
+	files    []publish.File
+	bodies   []string // content of each published file, read while it was published
+	tried    []string // content of every publish attempt, refused ones included
+	rejected []ingest.Rejection
+	notices  []ingest.Rejection // every rejection notice attempted, refused ones included
+	fail     error
+	// hold, when not nil, keeps every file publish waiting until it is
+	// closed, as the real publisher retries a full stream for as long as
+	// it takes.
+	hold chan struct{}
+	// loseNoticeAcks makes that many rejection notices be stored but their
+	// publish fail, as when the watcher dies before the ack.
+	loseNoticeAcks int
+	// beforeInspect runs once, when the watcher asks for its part limit:
+	// after it has stat'ed the file and before it reads it.
+	beforeInspect func()
+	// duringPublish runs once, in the first file publish, after the body
+	// was read.
+	duringPublish func()
+	prepared      int
+}
+
+func (p *fakePublisher) Prepare(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prepared++
+	return nil
+}
+
+func (p *fakePublisher) MaxPartBytes(limit int64) int64 {
+	p.mu.Lock()
+	hook := p.beforeInspect
+	p.beforeInspect = nil
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return limit
+}
+
+func (p *fakePublisher) PublishFile(ctx context.Context, f publish.File) error {
+	body := make([]byte, f.Layout.Size)
+	if _, err := f.Content.ReadAt(body, 0); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.tried = append(p.tried, string(body))
+	hold, hook := p.hold, p.duringPublish
+	p.duringPublish = nil
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	p.files = append(p.files, f)
+	p.bodies = append(p.bodies, string(body))
+	return nil
+}
+
+func (p *fakePublisher) PublishRejection(_ context.Context, r ingest.Rejection) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.notices = append(p.notices, r)
+	if p.loseNoticeAcks > 0 {
+		p.loseNoticeAcks--
+		return errors.New("ack lost")
+	}
+	if p.fail != nil {
+		return p.fail
+	}
+	p.rejected = append(p.rejected, r)
+	return nil
+}
+
+// snapshot runs f under the publisher's lock.
+func (p *fakePublisher) snapshot(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f()
+}
+
+type nopObserver struct{}
+
+func (nopObserver) FileDiscovered()     {}
+func (nopObserver) FileArchived(int)    {}
+func (nopObserver) FileRejected(string) {}
