@@ -100,7 +100,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, sr
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
 	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newBinaryCopy(src), sql); err != nil {
+	if err := copyBinary(ctx, tx.Conn().PgConn(), src, sql); err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	return nil
