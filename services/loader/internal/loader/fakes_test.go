@@ -72,10 +72,12 @@ func partMsg(c byte, seq, deliveries uint64) *fakeMsg {
 // fakeStore fails with a data error when a batch holds a poisoned id, and
 // with an environment error for the first failures calls.
 type fakeStore struct {
-	mu       sync.Mutex
-	poisoned map[string]bool
-	failures int // environment failures still to return
-	batches  [][]string
+	mu        sync.Mutex
+	poisoned  map[string]bool
+	committed map[string]bool // the ledger has them: applied before, skipped now
+	failures  int             // environment failures still to return
+	onApply   func()          // runs before each successful apply (e.g. a shutdown beginning)
+	batches   [][]string
 }
 
 func (s *fakeStore) Apply(_ context.Context, msgs []store.Message) ([]store.Outcome, error) {
@@ -95,20 +97,33 @@ func (s *fakeStore) Apply(_ context.Context, msgs []store.Message) ([]store.Outc
 		if s.poisoned[m.ID] {
 			return nil, &store.DataError{Err: io.ErrShortBuffer}
 		}
-		out[i] = store.Outcome{Applied: true, Loaded: 1}
+		if !s.committed[m.ID] {
+			out[i] = store.Outcome{Applied: true, Loaded: 1}
+		}
+	}
+	if s.onApply != nil {
+		s.onApply()
 	}
 	return out, nil
 }
 
 type fakeDLQ struct {
-	mu   sync.Mutex
-	sent []uint64
+	mu     sync.Mutex
+	sent   []uint64
+	err    error  // returned by every Send (JetStream storage full, NATS away)
+	onSend func() // runs before a successful Send
 }
 
 func (d *fakeDLQ) Prepare(context.Context) error { return nil }
 func (d *fakeDLQ) Send(_ context.Context, _ jetstream.Msg, seq, _ uint64, _ string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.err != nil {
+		return d.err
+	}
+	if d.onSend != nil {
+		d.onSend()
+	}
 	d.sent = append(d.sent, seq)
 	return nil
 }

@@ -197,14 +197,16 @@ func (l *Loader) keepAlive(batch []delivery) (stop func()) {
 }
 
 // retry runs op with exponential backoff until it succeeds, returns a
-// permanent error, or ctx ends.
+// permanent error, or ctx ends. Success wins over the end of ctx: an
+// operation that completed (a COMMIT, a dead letter stored) as a shutdown
+// began must be settled as done, not handed back.
 func retry(ctx context.Context, maxWait time.Duration, notify func(error, time.Duration), op func() error) error {
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = 100 * time.Millisecond
 	bo.MaxInterval = maxWait
 	_, err := backoff.Retry(ctx, func() (struct{}, error) { return struct{}{}, op() },
 		backoff.WithBackOff(bo), backoff.WithMaxElapsedTime(0), backoff.WithNotify(notify))
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		return errors.Join(err, ctx.Err())
 	}
 	return err

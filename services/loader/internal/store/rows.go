@@ -23,8 +23,15 @@ type rowSource struct {
 	offset int64         // where its body starts in its file
 
 	event contract.Event // the current row
+	line  int            // its line in its file
+	raw   []byte         // its text
 	seq   int64
 	ord   int64 // position in the batch (staging copies only)
+
+	// refused are rows PostgreSQL refused, by their position among the
+	// valid rows (see copyIsolating): they become rejects, not rows.
+	refused map[int]reject
+	valid   int // valid rows seen so far, when refused is set
 
 	rejects []reject
 	loaded  []int // valid rows per message
@@ -74,7 +81,15 @@ func (s *rowSource) Next() bool {
 			s.rejects = append(s.rejects, reject{msg: s.at, line: rec.Line, column: rec.Err.Column, reason: rec.Err.Reason, raw: rec.Raw})
 			continue
 		}
-		s.event = rec.Event
+		if s.refused != nil {
+			r, ok := s.refused[s.valid]
+			s.valid++
+			if ok {
+				s.rejects = append(s.rejects, r)
+				continue
+			}
+		}
+		s.event, s.line, s.raw = rec.Event, rec.Line, rec.Raw
 		s.loaded[s.at]++
 		if s.keepRef {
 			s.ord = int64(len(s.emitted))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +26,8 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
 // already there (the same event in another file), COPY fails as a whole,
 // and the batch is applied again through a staging table that loads the
 // first copy of each event and reports the others as duplicate rejects.
+// Rows PostgreSQL itself refuses (see copyIsolating) are rejected alone
+// with its message, the rest loads.
 //
 // A *DataError means the content was refused; any other error is worth
 // retrying, including a failed COMMIT whose outcome is unknown: the ledger
@@ -37,14 +38,17 @@ func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err e
 			err = &DataError{Err: fmt.Errorf("panic while applying batch: %v", r)}
 		}
 	}()
-	out, err = s.apply(ctx, msgs, false)
+	out, err = s.apply(ctx, msgs, copyFast)
 	if isUniqueViolation(err) {
-		out, err = s.apply(ctx, msgs, true)
+		out, err = s.apply(ctx, msgs, copyDedupe)
+	}
+	if isRefusal(err) {
+		out, err = s.apply(ctx, msgs, copyIsolate)
 	}
 	return out, classify(err)
 }
 
-func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outcome, error) {
+func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Outcome, error) {
 	out := make([]Outcome, len(msgs))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		fresh, err := insertLedger(ctx, tx, msgs)
@@ -59,11 +63,14 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 		if err != nil {
 			return err
 		}
-		src := newRowSource(todo, plans, dedupe)
-		var dups []reject
-		if dedupe {
+		src := newRowSource(todo, plans, mode == copyDedupe)
+		var dups []reject // rows counted as loaded that were not: duplicates, refused rows
+		switch mode {
+		case copyDedupe:
 			dups, err = copyDeduplicated(ctx, tx, src)
-		} else {
+		case copyIsolate:
+			dups, err = copyIsolating(ctx, tx, src)
+		default:
 			err = copyRows(ctx, tx, "user_activity", copyColumns, src)
 		}
 		if err != nil {
@@ -102,12 +109,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, dedupe bool) ([]Outco
 
 // copyRows streams src into table with a binary COPY.
 func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, src *rowSource) error {
-	cols := make([]string, len(columns))
-	for i, c := range columns {
-		cols[i] = pgx.Identifier{c}.Sanitize()
-	}
-	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
-	if _, err := tx.Conn().PgConn().CopyFrom(ctx, newBinaryCopy(src), sql); err != nil {
+	if err := copyBinary(ctx, tx.Conn().PgConn(), src, copyStatement(table, columns)); err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	return nil

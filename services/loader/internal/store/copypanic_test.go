@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
+)
+
+// pgx reads the COPY source in a goroutine of its own, where no caller's
+// recover reaches: a panic while a row is parsed or encoded must come back
+// as a data error of the message being read, not end the process.
+func TestPanicWhileReadingTheCopySourceIsADataError(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	body := "e1,2026-01-02 03:04:05,view,1,1.00,1,s\ne2,2026-01-02 03:04:05,view,1,1.00,1,s\n"
+	msgs := []Message{
+		{ID: "m1", Seq: 1, Part: &ingest.Part{FileName: "a.csv", FirstLine: 2}, Body: []byte(body)},
+		{ID: "m2", Seq: 2, Part: &ingest.Part{FileName: "b.csv", FirstLine: 2}, Body: []byte(body)},
+	}
+	src := newRowSource(msgs, make([]rowFilter, len(msgs)), false)
+	src.loaded = src.loaded[:1] // the second message's first row indexes past it: a bug, in pgx's goroutine
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	err = copyRows(ctx, tx, "user_activity", copyColumns, src)
+	if !IsData(err) {
+		t.Fatalf("copyRows = %v, want a *DataError", err)
+	}
+	t.Log(err)
+	for _, want := range []string{"panic", "index out of range", `"m2"`, "rows.go:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM user_activity").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("user_activity has %d rows (%v), want none", n, err)
+	}
+}
