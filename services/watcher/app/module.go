@@ -30,12 +30,25 @@ func Module(cfg Config) fx.Option {
 		telemetry.Module,
 		natsconn.Module,
 		fx.Provide(newMetrics, newPublisher, newWatcher),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config) {
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config, log *slog.Logger) {
 			h.Add("stream", streamReady(js, c.Stream.Stream))
 			registerBacklogGauges(reg, c.Data)
-			fxapp.Background(lc, sd, w.Run)
+			fxapp.Background(lc, sd, logFailure(log, w.Run))
 		}),
 	)
+}
+
+// logFailure logs why loop stopped by itself: fxapp.Background turns a
+// failure into an exit code only, and a watcher refusing to start (its
+// WATCHER_ID in use) must say why.
+func logFailure(log *slog.Logger, loop fxapp.Loop) fxapp.Loop {
+	return func(ctx context.Context) error {
+		err := loop(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("watcher stopped", logging.Err(err))
+		}
+		return err
+	}
 }
 
 // streamReady checks that the stream the watcher publishes to exists (the
