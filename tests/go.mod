@@ -24,6 +24,7 @@ require (
 	github.com/tributary-dev/tributary/services/watcher v0.0.0-00010101000000-000000000000
 	github.com/tributary-dev/tributary/shared v0.0.0-00010101000000-000000000000
 	go.uber.org/fx v1.24.0
+	golang.org/x/sys v0.50.0
 	gonum.org/v1/plot v0.17.0
 )
 
@@ -74,7 +75,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/image v0.30.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect

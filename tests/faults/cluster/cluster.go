@@ -157,6 +157,13 @@ func (c *Cluster) Service(binary, name string, extra map[string]string) *Proc {
 	return p
 }
 
+// Reconfigure gives p, from its next start, c's environment plus extra
+// (as Service does): a restart with other settings that keeps p's log and
+// start count. p must not be running.
+func (c *Cluster) Reconfigure(p *Proc, extra map[string]string) error {
+	return p.setEnv(c.env(extra))
+}
+
 // Start starts p or fails the test.
 func (c *Cluster) Start(p *Proc) *Proc {
 	c.T.Helper()

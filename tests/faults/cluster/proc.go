@@ -67,6 +67,16 @@ func (p *Proc) Start() error {
 	return nil
 }
 
+func (p *Proc) setEnv(env []string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.running() {
+		return fmt.Errorf("%s is running: stop it before changing its environment", p.Name)
+	}
+	p.env = env
+	return nil
+}
+
 func (p *Proc) running() bool {
 	if p.done == nil {
 		return false
