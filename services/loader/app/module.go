@@ -75,6 +75,7 @@ func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Po
 		Migrate:     migrate,
 		Store:       store.New(pool),
 		DeadLetters: deadletter.New(js, c.Stream, time.Now),
+		Budget:      deadletter.NewBudget(pool),
 		Observer:    m,
 		Log:         log,
 		Now:         time.Now,
