@@ -116,7 +116,11 @@ func (l *Loader) retryLater(d delivery, failures int, cause error) {
 }
 
 // deadLetter moves d to the dead-letter stream and terminates it, unless
-// the ledger shows it committed (then it is acknowledged).
+// the ledger shows it committed (then it is acknowledged). Storing the
+// dead letter is tried for DeadLetterWait at most, with the message kept
+// alive: when the dead-letter stream refuses (storage full, NATS away) the
+// message is handed back to come round again later, and the worker goes
+// on with the rest of its batch.
 func (l *Loader) deadLetter(ctx context.Context, d delivery, reason string) {
 	id := d.decoded.ID
 	if id != "" {
@@ -140,13 +144,21 @@ func (l *Loader) deadLetter(ctx context.Context, d delivery, reason string) {
 			return
 		}
 	}
-	err := retry(ctx, l.cfg.MaxBackoff, func(err error, wait time.Duration) {
+	sendCtx, cancel := context.WithTimeout(ctx, l.cfg.DeadLetterWait)
+	defer cancel()
+	err := retry(sendCtx, l.cfg.MaxBackoff, func(err error, wait time.Duration) {
 		l.log.Warn("cannot dead-letter message; retrying", logging.KeyStreamSeq, d.seq, logging.Err(err))
 	}, func() error {
-		return l.dlq.Send(ctx, d.msg, d.seq, d.deliveries, reason)
+		return l.dlq.Send(sendCtx, d.msg, d.seq, d.deliveries, reason)
 	})
 	if err != nil {
-		_ = d.msg.Nak() // shutting down: dead-lettered by the next loader
+		if ctx.Err() != nil {
+			_ = d.msg.Nak() // shutting down: dead-lettered by the next loader
+			return
+		}
+		l.log.Warn("cannot dead-letter message; handing it back to try again later", logging.KeyStreamSeq, d.seq,
+			"tried_for", l.cfg.DeadLetterWait, "retry_in", l.cfg.MaxBackoff, logging.Err(err))
+		_ = d.msg.NakWithDelay(l.cfg.MaxBackoff)
 		return
 	}
 	if err := d.msg.TermWithReason("dead-lettered"); err != nil {

@@ -59,6 +59,9 @@ type Config struct {
 	MaxDeliver int           // failed or crashed attempts at a message before it is dead-lettered
 	AckWait    time.Duration // the consumer's; progress is reported well within it
 	MaxBackoff time.Duration // longest pause between retries while PostgreSQL is down
+	// DeadLetterWait bounds the time spent storing one dead letter (AckWait
+	// when zero); after it the message is handed back for later.
+	DeadLetterWait time.Duration
 }
 
 // Loader consumes the ingest stream into PostgreSQL.
@@ -94,6 +97,9 @@ type Deps struct {
 
 // New returns a Loader.
 func New(cfg Config, settings ingest.Settings, d Deps) *Loader {
+	if cfg.DeadLetterWait <= 0 {
+		cfg.DeadLetterWait = cfg.AckWait
+	}
 	return &Loader{cfg: cfg, settings: settings, js: d.JetStream, check: d.CheckNATS, migrate: d.Migrate,
 		store: d.Store, dlq: d.DeadLetters, budget: d.Budget, obs: d.Observer, log: d.Log, now: d.Now}
 }
