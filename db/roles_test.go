@@ -74,7 +74,7 @@ func newRoleEnv(t *testing.T) roleEnv {
 
 func TestMigrationsRunAsAPlainOwnerRole(t *testing.T) {
 	e := newRoleEnv(t)
-	for _, table := range []string{"user_activity", "user_activity_rejects", "rejected_files", "ingest_ledger", "schema_migrations"} {
+	for _, table := range []string{"user_activity", "user_activity_rejects", "rejected_files", "ingest_ledger", "ingest_attempts", "schema_migrations"} {
 		var owner string
 		if err := e.owner.QueryRow(context.Background(), "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", table).Scan(&owner); err != nil {
 			t.Fatalf("%s: %v", table, err)
@@ -111,6 +111,13 @@ func TestLoaderRoleCanLoad(t *testing.T) {
 		{"file ranges", `SELECT f.file_id, lower(r), upper(r) FROM ingest_files f, unnest(f.loaded) r WHERE f.file_id = 'f1'`},
 		{"file loaded", `UPDATE ingest_files f SET loaded = '{[0,10)}', loaded_at = CASE WHEN f.loaded_at IS NULL THEN clock_timestamp() END WHERE f.file_id = 'f1'`},
 		{"file pruning", `DELETE FROM ingest_files WHERE loaded_at < now() - interval '90 days'`},
+		{"attempt begun", `INSERT INTO ingest_attempts AS a (message_id, attempts) VALUES ('m1', 1)
+			ON CONFLICT (message_id) DO UPDATE SET attempts = a.attempts + 1, updated_at = now() RETURNING attempts, coalesce(last_error, '')`},
+		{"attempt failed", `INSERT INTO ingest_attempts AS a (message_id, attempts, last_error) VALUES ('m1', 1, 'bad')
+			ON CONFLICT (message_id) DO UPDATE SET attempts = a.attempts + 0, last_error = 'bad', updated_at = now() RETURNING attempts`},
+		{"attempt released", `UPDATE ingest_attempts SET attempts = greatest(attempts - 1, 0), updated_at = now() WHERE message_id = 'm1'`},
+		{"ledger asked", `SELECT EXISTS (SELECT 1 FROM ingest_ledger WHERE message_id = 'm1')`},
+		{"attempts forgotten", `DELETE FROM ingest_attempts WHERE message_id = 'm1'`},
 	}
 	for _, s := range steps {
 		if _, err := tx.Exec(ctx, s.sql); err != nil {

@@ -69,12 +69,16 @@ func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Po
 		MaxDeliver: c.Stream.MaxDeliver,
 		AckWait:    c.Stream.AckWait,
 		MaxBackoff: c.MaxBackoff,
+		// One AckWait of trying to store a dead letter, then the message
+		// is handed back (NakWithDelay MaxBackoff) and the worker goes on.
+		DeadLetterWait: c.Stream.AckWait,
 	}, c.Stream, loader.Deps{
 		JetStream:   js,
 		CheckNATS:   func() error { return natsconn.CheckServer(nc) },
 		Migrate:     migrate,
 		Store:       store.New(pool),
 		DeadLetters: deadletter.New(js, c.Stream, time.Now),
+		Budget:      deadletter.NewBudget(pool),
 		Observer:    m,
 		Log:         log,
 		Now:         time.Now,

@@ -128,6 +128,80 @@ func (d *fakeDLQ) Send(_ context.Context, _ jetstream.Msg, seq, _ uint64, _ stri
 	return nil
 }
 
+// fakeBudget counts attempts in memory; the ledger it asks is the store's.
+type fakeBudget struct {
+	mu        sync.Mutex
+	attempts  map[string]int
+	lastError map[string]string
+	failures  int // calls still to fail as if PostgreSQL were unreachable
+	store     *fakeStore
+}
+
+func newFakeBudget(st *fakeStore) *fakeBudget {
+	return &fakeBudget{attempts: map[string]int{}, lastError: map[string]string{}, store: st}
+}
+
+func (b *fakeBudget) unreachable() bool {
+	if b.failures > 0 {
+		b.failures--
+		return true
+	}
+	return false
+}
+
+func (b *fakeBudget) Begin(_ context.Context, id string) (int, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.unreachable() {
+		return 0, "", io.ErrUnexpectedEOF
+	}
+	b.attempts[id]++
+	return b.attempts[id], b.lastError[id], nil
+}
+
+func (b *fakeBudget) Fail(_ context.Context, id, reason string, begun bool) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.unreachable() {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if !begun {
+		b.attempts[id]++
+	}
+	b.lastError[id] = reason
+	return b.attempts[id], nil
+}
+
+func (b *fakeBudget) Release(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.unreachable() {
+		return io.ErrUnexpectedEOF
+	}
+	b.attempts[id] = max(b.attempts[id]-1, 0)
+	return nil
+}
+
+func (b *fakeBudget) Forget(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.attempts, id)
+	delete(b.lastError, id)
+	return nil
+}
+
+func (b *fakeBudget) Committed(_ context.Context, id string) (bool, error) {
+	b.store.mu.Lock()
+	defer b.store.mu.Unlock()
+	return b.store.committed[id], nil
+}
+
+func (b *fakeBudget) count(id string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.attempts[id]
+}
+
 type nopObserver struct{}
 
 func (nopObserver) BatchCommitted(int, int, int, int, time.Duration) {}
@@ -136,10 +210,12 @@ func (nopObserver) Redelivered()                                     {}
 func (nopObserver) Retried()                                         {}
 func (nopObserver) DeadLettered()                                    {}
 
-func newTestLoader(st Store, dlq DeadLetters) *Loader {
+// newTestLoader is a loader with a budget of 3 failed attempts, kept by a
+// fakeBudget (l.budget) whose ledger is st's.
+func newTestLoader(st *fakeStore, dlq DeadLetters) *Loader {
 	settings := ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", Consumer: "loader"}
 	return New(Config{Workers: 1, MaxDeliver: 3, AckWait: 300 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, settings, Deps{
-		Store: st, DeadLetters: dlq, Observer: nopObserver{},
+		Store: st, DeadLetters: dlq, Budget: newFakeBudget(st), Observer: nopObserver{},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now,
 	})
 }

@@ -22,9 +22,18 @@ type delivery struct {
 	decoded    store.Message
 }
 
-// handle decodes a fetched batch and applies what decodes.
+// handle decodes a fetched batch and applies what decodes. First
+// deliveries are applied together, in one transaction; a redelivered
+// message is applied alone, with its attempt counted in the budget first
+// (see applyAlone), so that a message that crashes the loader takes no
+// other message with it.
 func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
-	batch := make([]delivery, 0, len(msgs))
+	// Every fetched message stays alive until it is settled: those waiting
+	// behind a held batch, a solo attempt or a dead letter must not be
+	// redelivered meanwhile.
+	stop := l.keepAlive(msgs)
+	defer stop()
+	var first, again []delivery
 	for _, m := range msgs {
 		md, err := m.Metadata()
 		if err != nil {
@@ -36,20 +45,27 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 		if d.deliveries > 1 {
 			l.obs.Redelivered()
 		}
-		if d.deliveries > uint64(l.cfg.MaxDeliver) {
-			// Delivered past its budget without ever failing cleanly: the
-			// loader most likely crashed on it. Stop the crash loop.
-			l.deadLetter(ctx, d, fmt.Sprintf("delivered %d times without completing; a loader may have crashed while processing it", d.deliveries))
-			continue
-		}
 		if d.decoded, err = l.decode(m, d.seq); err != nil {
-			l.failed(ctx, d, err)
+			l.undecodable(ctx, d, err)
 			continue
 		}
-		batch = append(batch, d)
+		if d.deliveries > 1 {
+			again = append(again, d)
+		} else {
+			first = append(first, d)
+		}
 	}
-	if len(batch) > 0 {
-		l.apply(ctx, batch)
+	if len(first) > 0 {
+		l.applyBatch(ctx, first)
+	}
+	for i, d := range again {
+		if ctx.Err() != nil {
+			for _, d := range again[i:] {
+				_ = d.msg.Nak() // shutting down: another loader takes them now
+			}
+			return
+		}
+		l.applyAlone(ctx, d)
 	}
 }
 
@@ -75,11 +91,31 @@ func (l *Loader) decode(m jetstream.Msg, seq uint64) (store.Message, error) {
 	return store.Message{}, fmt.Errorf("unexpected subject %q", m.Subject())
 }
 
-// apply writes batch, retrying while the failure is the environment's, and
-// acknowledges only after COMMIT.
-func (l *Loader) apply(ctx context.Context, batch []delivery) {
-	stop := l.keepAlive(batch)
-	defer stop()
+// applyBatch writes a batch of first deliveries and acknowledges it after
+// COMMIT. If PostgreSQL refuses one message's content, each is applied
+// alone, so that only the culprit is held back.
+func (l *Loader) applyBatch(ctx context.Context, batch []delivery) {
+	out, took, err := l.applyHeld(ctx, batch)
+	switch {
+	case err == nil:
+		l.committed(batch, out, took)
+	case ctx.Err() != nil:
+		for _, d := range batch {
+			_ = d.msg.Nak() // shutting down: another loader takes them now
+		}
+	case len(batch) > 1:
+		for i := range batch {
+			l.applyBatch(ctx, batch[i:i+1])
+		}
+	default:
+		l.failed(ctx, batch[0], err, false)
+	}
+}
+
+// applyHeld writes batch in one transaction, holding it and retrying while
+// the failure is the environment's. It returns a *store.DataError if the
+// content was refused, ctx's error if ctx ended first.
+func (l *Loader) applyHeld(ctx context.Context, batch []delivery) ([]store.Outcome, time.Duration, error) {
 	msgs := make([]store.Message, len(batch))
 	for i, d := range batch {
 		msgs[i] = d.decoded
@@ -97,22 +133,7 @@ func (l *Loader) apply(ctx context.Context, batch []delivery) {
 		}
 		return err
 	})
-	switch {
-	case err == nil:
-		l.committed(batch, out, l.now().Sub(start))
-	case ctx.Err() != nil:
-		for _, d := range batch {
-			_ = d.msg.Nak() // shutting down: another loader takes them now
-		}
-	case len(batch) > 1:
-		// One message's content was refused: apply each alone, so that
-		// only the culprit is held back.
-		for i := range batch {
-			l.apply(ctx, batch[i:i+1])
-		}
-	default:
-		l.failed(ctx, batch[0], err)
-	}
+	return out, l.now().Sub(start), err
 }
 
 func (l *Loader) committed(batch []delivery, out []store.Outcome, took time.Duration) {
@@ -141,41 +162,11 @@ func (l *Loader) committed(batch []delivery, out []store.Outcome, took time.Dura
 		"already_loaded", skipped, logging.KeyTook, took.Round(time.Microsecond))
 }
 
-// failed handles a message whose content could not be processed: retried
-// later while it has deliveries left, dead-lettered after that.
-func (l *Loader) failed(ctx context.Context, d delivery, err error) {
-	if d.deliveries >= uint64(l.cfg.MaxDeliver) {
-		l.deadLetter(ctx, d, err.Error())
-		return
-	}
-	delay := min(time.Second<<min(d.deliveries-1, 6), time.Minute)
-	l.log.Warn("message failed; it will be redelivered", logging.KeyStreamSeq, d.seq, "delivery", d.deliveries,
-		"max_deliver", l.cfg.MaxDeliver, "retry_in", delay, logging.Err(err))
-	_ = d.msg.NakWithDelay(delay)
-}
-
-func (l *Loader) deadLetter(ctx context.Context, d delivery, reason string) {
-	err := retry(ctx, l.cfg.MaxBackoff, func(err error, wait time.Duration) {
-		l.log.Warn("cannot dead-letter message; retrying", logging.KeyStreamSeq, d.seq, logging.Err(err))
-	}, func() error {
-		return l.dlq.Send(ctx, d.msg, d.seq, d.deliveries, reason)
-	})
-	if err != nil {
-		return // shutting down: it is redelivered and dead-lettered next time
-	}
-	if err := d.msg.TermWithReason("dead-lettered"); err != nil {
-		l.log.Warn("term failed after dead-lettering", logging.KeyStreamSeq, d.seq, logging.Err(err))
-	}
-	l.obs.DeadLettered()
-	l.log.Error("message dead-lettered", logging.KeyStreamSeq, d.seq, "deliveries", d.deliveries,
-		logging.KeyFile, logging.SafeName(d.msg.Headers().Get(ingest.HeaderFileName)), "reason", reason,
-		"stream", l.settings.DeadLetterStream())
-}
-
-// keepAlive tells JetStream the batch is still being worked on, well within
-// AckWait, until stop is called: a long COPY or a database outage must not
-// trigger a redelivery to another loader.
-func (l *Loader) keepAlive(batch []delivery) (stop func()) {
+// keepAlive tells JetStream the messages are still being worked on, well
+// within AckWait, until stop is called: a long COPY, a database outage or a
+// dead letter being retried must not trigger a redelivery to another
+// loader.
+func (l *Loader) keepAlive(msgs []jetstream.Msg) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -187,8 +178,8 @@ func (l *Loader) keepAlive(batch []delivery) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				for _, d := range batch {
-					_ = d.msg.InProgress()
+				for _, m := range msgs {
+					_ = m.InProgress() // settled ones refuse it without a word to the server
 				}
 			}
 		}

@@ -30,8 +30,8 @@ func TestCommittedBatchIsAcked(t *testing.T) {
 }
 
 func TestPoisonIsIsolatedAndTheRestLoads(t *testing.T) {
-	a, p, c := partMsg('a', 1, 1), partMsg('p', 2, 1), partMsg('c', 3, 1)
-	st := &fakeStore{poisoned: map[string]bool{strings.Repeat("p", 64) + ".1": true}}
+	a, p, c := partMsg('a', 1, 1), partMsg('f', 2, 1), partMsg('c', 3, 1)
+	st := &fakeStore{poisoned: map[string]bool{strings.Repeat("f", 64) + ".1": true}}
 	dlq := &fakeDLQ{}
 	newTestLoader(st, dlq).handle(context.Background(), msgs(a, p, c))
 	if a.outcome() != "ack" || c.outcome() != "ack" {
@@ -40,23 +40,47 @@ func TestPoisonIsIsolatedAndTheRestLoads(t *testing.T) {
 	if p.outcome() != "nak-delay" || len(dlq.sent) != 0 {
 		t.Errorf("poison on its first delivery settled %q (dlq %v); want nak-delay and no dead letter", p.outcome(), dlq.sent)
 	}
-}
-
-func TestPoisonIsDeadLetteredOnItsLastDelivery(t *testing.T) {
-	p := partMsg('p', 7, 3) // MaxDeliver is 3
-	st := &fakeStore{poisoned: map[string]bool{strings.Repeat("p", 64) + ".1": true}}
-	dlq := &fakeDLQ{}
-	newTestLoader(st, dlq).handle(context.Background(), msgs(p))
-	if p.outcome() != "term" || len(dlq.sent) != 1 || dlq.sent[0] != 7 {
-		t.Fatalf("settled %q, dead letters %v; want term after dead-lettering seq 7", p.outcome(), dlq.sent)
+	if len(st.batches) != 1+3 || len(st.batches[0]) != 3 {
+		t.Errorf("store saw %v; want the batch, then each message alone", st.batches)
 	}
 }
 
-func TestOverDeliveredMessageIsDeadLetteredWithoutProcessing(t *testing.T) {
-	m := partMsg('m', 9, 4) // past the budget of 3: a crash loop
+// Each delivery of a poison message fails and is counted: the third
+// failure (MaxDeliver is 3) dead-letters it.
+func TestPoisonIsDeadLetteredOnItsThirdFailure(t *testing.T) {
+	id := strings.Repeat("f", 64) + ".1"
+	st := &fakeStore{poisoned: map[string]bool{id: true}}
+	dlq := &fakeDLQ{}
+	l := newTestLoader(st, dlq)
+	for delivery := uint64(1); delivery <= 3; delivery++ {
+		p := partMsg('f', 7, delivery)
+		l.handle(context.Background(), msgs(p))
+		want := "nak-delay"
+		if delivery == 3 {
+			want = "term"
+		}
+		if p.outcome() != want {
+			t.Fatalf("delivery %d settled %q, want %s", delivery, p.outcome(), want)
+		}
+	}
+	if len(dlq.sent) != 1 || dlq.sent[0] != 7 {
+		t.Fatalf("dead letters %v; want seq 7 once", dlq.sent)
+	}
+	if n := l.budget.(*fakeBudget).count(id); n != 0 {
+		t.Errorf("%d attempts still counted after dead-lettering; want none (a re-drive starts afresh)", n)
+	}
+}
+
+// A message whose solo attempts crashed the loader MaxDeliver times is
+// dead-lettered without being applied again.
+func TestMessageThatCrashedTheLoaderIsDeadLetteredWithoutProcessing(t *testing.T) {
+	id := strings.Repeat("d", 64) + ".1"
 	st := &fakeStore{}
 	dlq := &fakeDLQ{}
-	newTestLoader(st, dlq).handle(context.Background(), msgs(m))
+	l := newTestLoader(st, dlq)
+	l.budget.(*fakeBudget).attempts[id] = 3 // three attempts begun, none concluded
+	m := partMsg('d', 9, 5)
+	l.handle(context.Background(), msgs(m))
 	if len(st.batches) != 0 {
 		t.Errorf("store was asked to apply %v", st.batches)
 	}

@@ -4,7 +4,9 @@
 // worker holds its batch (telling JetStream it is still in progress) and
 // retries with backoff, so an outage burns no delivery attempts; a message
 // whose content PostgreSQL refuses is isolated, retried a bounded number of
-// times, then dead-lettered, while the rest of its batch loads.
+// times, then dead-lettered, while the rest of its batch loads. The budget
+// is counted in PostgreSQL (see Budget), not from JetStream's delivery
+// count, so restarts and outages spend none of it.
 package loader
 
 import (
@@ -54,9 +56,12 @@ type Observer interface {
 type Config struct {
 	Workers    int
 	Limits     fetch.Limits
-	MaxDeliver int           // deliveries of a failing message before it is dead-lettered
+	MaxDeliver int           // failed or crashed attempts at a message before it is dead-lettered
 	AckWait    time.Duration // the consumer's; progress is reported well within it
 	MaxBackoff time.Duration // longest pause between retries while PostgreSQL is down
+	// DeadLetterWait bounds the time spent storing one dead letter (AckWait
+	// when zero); after it the message is handed back for later.
+	DeadLetterWait time.Duration
 }
 
 // Loader consumes the ingest stream into PostgreSQL.
@@ -68,6 +73,7 @@ type Loader struct {
 	migrate  func(ctx context.Context) error // brings the schema up to date; may be nil
 	store    Store
 	dlq      DeadLetters
+	budget   Budget
 	obs      Observer
 	log      *slog.Logger
 	now      func() time.Time
@@ -83,6 +89,7 @@ type Deps struct {
 	Migrate     func(ctx context.Context) error // brings the schema up to date; nil to skip
 	Store       Store
 	DeadLetters DeadLetters
+	Budget      Budget
 	Observer    Observer
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -90,8 +97,11 @@ type Deps struct {
 
 // New returns a Loader.
 func New(cfg Config, settings ingest.Settings, d Deps) *Loader {
+	if cfg.DeadLetterWait <= 0 {
+		cfg.DeadLetterWait = cfg.AckWait
+	}
 	return &Loader{cfg: cfg, settings: settings, js: d.JetStream, check: d.CheckNATS, migrate: d.Migrate,
-		store: d.Store, dlq: d.DeadLetters, obs: d.Observer, log: d.Log, now: d.Now}
+		store: d.Store, dlq: d.DeadLetters, budget: d.Budget, obs: d.Observer, log: d.Log, now: d.Now}
 }
 
 // Ready reports whether the consumer exists and answers.
