@@ -77,19 +77,21 @@ func TestRedrive(t *testing.T) {
 		t.Errorf("a second re-drive: %v %q", err, stderr)
 	}
 
-	// A file PostgreSQL refuses (a constraint added by mistake) is
-	// dead-lettered after its deliveries; once the constraint is dropped it
-	// is re-driven from the dead-letter stream.
-	if _, err := p.Pool.Exec(t.Context(), "ALTER TABLE user_activity ADD CONSTRAINT by_mistake CHECK (product_id <> 13)"); err != nil {
+	// A file PostgreSQL refuses as a whole (a constraint added by mistake
+	// on the ledger; a row refused alone would only be rejected) is
+	// dead-lettered after its failed attempts; once the constraint is
+	// dropped it is re-driven from the dead-letter stream.
+	if _, err := p.Pool.Exec(t.Context(), "ALTER TABLE ingest_ledger ADD CONSTRAINT by_mistake CHECK (file_name <> 'refused.csv')"); err != nil {
 		t.Fatal(err)
 	}
 	p.Land("refused.csv", []byte(contract.HeaderLine+"\nref-1,2026-11-26 10:00:00,view,13,1.00,1,s\nref-2,2026-11-26 10:00:00,view,14,1.00,1,s\n"))
 	p.Eventually(30*time.Second, "the refused file in the dead-letter stream", func() bool { return p.streamMsgs("INGEST_DLQ") == 1 })
 	out, _, err := p.ctl(bin, "redrive", "dlq", "-list")
-	if err != nil || !strings.Contains(out, "\tingest.data\t2 deliveries\trefused.csv\tmessage content refused by PostgreSQL: copy into user_activity: ERROR: new row for relation \"user_activity\" violates check constraint \"by_mistake\"") {
+	if err != nil || !strings.Contains(out, "\tingest.data\t") ||
+		!strings.Contains(out, "refused.csv\tmessage content refused by PostgreSQL: insert ledger: ERROR: new row for relation \"ingest_ledger\" violates check constraint \"by_mistake\"") {
 		t.Fatalf("redrive dlq -list = %q, %v", out, err)
 	}
-	if _, err := p.Pool.Exec(t.Context(), "ALTER TABLE user_activity DROP CONSTRAINT by_mistake"); err != nil {
+	if _, err := p.Pool.Exec(t.Context(), "ALTER TABLE ingest_ledger DROP CONSTRAINT by_mistake"); err != nil {
 		t.Fatal(err)
 	}
 	if out, _, err := p.ctl(bin, "redrive", "dlq", "-all"); err != nil || !strings.HasPrefix(out, "re-driven: dead letter 1 -> INGEST seq ") {
