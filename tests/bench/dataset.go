@@ -34,7 +34,7 @@ func generate(ctx context.Context, bin, dir string, rows int64, perFile int) (*D
 	}
 	start := time.Now()
 	p, err := startProc("generator", filepath.Join(bin, "generator"), nil, []string{
-		"DATA_DIR=" + gen.Dir, "GENERATOR_RATE=0", "GENERATOR_SEED=1",
+		"DATA_DIR=" + gen.Dir, "GENERATOR_RATE=0", "GENERATOR_SEED=1", "HTTP_ADDR=off",
 		"GENERATOR_FILES=" + strconv.Itoa(files), "GENERATOR_ROWS_PER_FILE=" + strconv.Itoa(perFile),
 		"LOG_FORMAT=json", "LOG_LEVEL=warn",
 	}, filepath.Join(dir, "generator.log"))
