@@ -22,7 +22,7 @@ type Settings struct {
 	DuplicateWindow time.Duration `env:"STREAM_DUPLICATE_WINDOW" envDefault:"2m" help:"window in which a re-published file is dropped by Nats-Msg-Id"`
 	Consumer        string        `env:"CONSUMER_NAME" envDefault:"loader" help:"durable pull consumer shared by all loaders"`
 	AckWait         time.Duration `env:"CONSUMER_ACK_WAIT" envDefault:"30s" help:"redelivery delay of an unacknowledged message"`
-	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"deliveries of a failing message before the loader dead-letters it"`
+	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"failed or crashed attempts at a message (counted in PostgreSQL, not deliveries) before the loader dead-letters it"`
 	MaxAckPending   int           `env:"CONSUMER_MAX_ACK_PENDING" envDefault:"1024" help:"messages in flight across all loaders"`
 	DeadLetterAge   time.Duration `env:"DLQ_MAX_AGE" envDefault:"720h" help:"how long dead letters are kept"`
 }
@@ -107,7 +107,7 @@ func (s Settings) ConsumerConfig() jetstream.ConsumerConfig {
 func (s Settings) DeadLetterStreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        s.DeadLetterStream(),
-		Description: "Messages the loader could not process after CONSUMER_MAX_DELIVER deliveries",
+		Description: "Messages the loader could not process after CONSUMER_MAX_DELIVER failed or crashed attempts",
 		Subjects:    []string{s.DeadLetterSubject()},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,

@@ -258,7 +258,7 @@ func explain(f archivedFile, p ledger.Progress, waiting, dead []Held) File {
 	}
 	var holes []string
 	if size > 0 { // parts named by byte ranges: splits may differ, so look at bytes, not indexes
-		for _, h := range ledger.Ranges(have).Minus(ledger.Range{Lo: 0, Hi: size}) {
+		for _, h := range have.Minus(ledger.Range{Lo: 0, Hi: size}) {
 			holes = append(holes, fmt.Sprintf("%d-%d", h.Lo, h.Hi))
 		}
 		missing = nil

@@ -18,61 +18,113 @@ type rowFilter struct {
 	none bool
 }
 
-// planParts locks the file rows of the parts among msgs and decides, for
-// each part, which of its rows no earlier part of the same file (from this
-// split or another) has loaded. Parts of one file in one batch are planned
-// in order, each seeing the ones before it. Locking the file's row
-// serializes loaders holding overlapping parts of it; files are locked in
-// id order, so two loaders never wait on each other in a cycle.
+// planParts decides, for each part among msgs, which of its rows no
+// earlier part of the same file (from this split or another) has loaded,
+// and returns the loaded ranges to record of the files already known.
+// Parts of one file in one batch are planned in order, each seeing the
+// ones before it.
 //
-// A part from a watcher that predates ledger.Ranges (To 0) is decided by its
+// Most files are new: one statement records each with the ranges this
+// batch loads of it, and that is all. A file already recorded (a part of
+// it loaded before, or another loader recording it now: the insert waits
+// for that one's outcome) has its row locked and read; locking serializes
+// loaders holding overlapping parts, and rows are locked in id order, so
+// two loaders never wait on each other in a cycle.
+//
+// A part from a watcher that predates byte ranges (To 0) is decided by its
 // message id alone, as before.
 func planParts(ctx context.Context, tx pgx.Tx, msgs []Message) ([]rowFilter, map[string]ledger.Ranges, error) {
 	plans := make([]rowFilter, len(msgs))
-	var ids []string
-	var sizes []int64
+	var (
+		ids             []string
+		sizes, los, his []int64
+	)
 	for _, m := range msgs {
-		if p := m.Part; p != nil && p.To > 0 && !slices.Contains(ids, p.FileID) {
-			ids, sizes = append(ids, p.FileID), append(sizes, p.Size)
+		if p := m.Part; p != nil && p.To > 0 {
+			ids, sizes, los, his = append(ids, p.FileID), append(sizes, p.Size), append(los, p.From), append(his, p.To)
 		}
 	}
 	if len(ids) == 0 {
 		return plans, nil, nil
 	}
-	loaded, err := lockFiles(ctx, tx, ids, sizes)
+	fresh, err := recordNewFiles(ctx, tx, ids, sizes, los, his)
 	if err != nil {
 		return nil, nil, err
 	}
+	var known []string
+	for _, id := range ids {
+		if !fresh[id] && !slices.Contains(known, id) {
+			known = append(known, id)
+		}
+	}
+	loaded := map[string]ledger.Ranges{}
+	if len(known) > 0 {
+		slices.Sort(known)
+		if loaded, err = lockFiles(ctx, tx, known); err != nil {
+			return nil, nil, err
+		}
+	}
+	planned := make(map[string]ledger.Ranges, len(ids))
 	for i, m := range msgs {
 		p := m.Part
 		if p == nil || p.To == 0 {
 			continue
 		}
 		r := ledger.Range{Lo: p.From, Hi: p.To}
-		todo := loaded[p.FileID].Minus(r)
+		before, ok := planned[p.FileID]
+		if !ok {
+			before = loaded[p.FileID] // empty for a new file
+		}
+		todo := before.Minus(r)
 		switch {
 		case len(todo) == 0:
 			plans[i].none = true
 		case len(todo) != 1 || todo[0] != r:
 			plans[i].keep = todo
 		}
-		loaded[p.FileID] = loaded[p.FileID].Plus(r)
+		planned[p.FileID] = before.Plus(r)
 	}
-	return plans, loaded, nil
+	update := make(map[string]ledger.Ranges, len(known))
+	for _, id := range known {
+		update[id] = planned[id]
+	}
+	return plans, update, nil
 }
 
-// lockFiles makes sure each file has its row, locks the rows and returns
-// what each file has loaded. Three statements, each with its own snapshot:
-// a row another loader inserted and committed meanwhile is visible after
-// the insert waited for it, and what is loaded is read only once the locks
-// are held (a locking read that waited would otherwise see the ledger.Ranges as
-// they were before the other loader's commit).
-func lockFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes []int64) (map[string]ledger.Ranges, error) {
+// recordNewFiles inserts the files not recorded yet, each with the
+// ranges the batch loads of it (stamped loaded whole if they cover it),
+// and returns their ids. A file another loader is recording now makes the
+// insert wait for that loader's outcome.
+func recordNewFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes, los, his []int64) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, `
+		INSERT INTO ingest_files (file_id, size_bytes, loaded, loaded_at)
+		SELECT id, max(size), range_agg(int8range(lo, hi)),
+		       CASE WHEN range_agg(int8range(lo, hi)) @> int8range(0, max(size)) THEN clock_timestamp() END
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(id, size, lo, hi)
+		GROUP BY id ORDER BY id
+		ON CONFLICT (file_id) DO NOTHING
+		RETURNING file_id`, ids, sizes, los, his)
+	if err != nil {
+		return nil, fmt.Errorf("record files: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("record files: %w", err)
+	}
+	fresh := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		fresh[id] = true
+	}
+	return fresh, nil
+}
+
+// lockFiles locks the rows of files already recorded and returns what
+// each has loaded. Two statements, each with its own snapshot: what is
+// loaded is read only once the locks are held (a locking read that waited
+// would otherwise see the ranges as they were before the other loader's
+// commit).
+func lockFiles(ctx context.Context, tx pgx.Tx, ids []string) (map[string]ledger.Ranges, error) {
 	b := &pgx.Batch{}
-	b.Queue(`
-		INSERT INTO ingest_files (file_id, size_bytes)
-		SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1
-		ON CONFLICT (file_id) DO NOTHING`, ids, sizes)
 	b.Queue(`SELECT file_id FROM ingest_files WHERE file_id = ANY($1) ORDER BY file_id FOR UPDATE`, ids)
 	b.Queue(`
 		SELECT f.file_id, coalesce(lower(r), 0), coalesce(upper(r), $2)
@@ -82,14 +134,11 @@ func lockFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes []int64) (map
 	res := tx.SendBatch(ctx, b)
 	defer res.Close()
 	if _, err := res.Exec(); err != nil {
-		return nil, fmt.Errorf("record files: %w", err)
-	}
-	if _, err := res.Exec(); err != nil {
 		return nil, fmt.Errorf("lock files: %w", err)
 	}
 	rows, err := res.Query()
 	if err != nil {
-		return nil, fmt.Errorf("lock files: %w", err)
+		return nil, fmt.Errorf("read loaded ranges: %w", err)
 	}
 	loaded := make(map[string]ledger.Ranges, len(ids))
 	var (
@@ -101,7 +150,7 @@ func lockFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes []int64) (map
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read loaded ledger.Ranges: %w", err)
+		return nil, fmt.Errorf("read loaded ranges: %w", err)
 	}
 	return loaded, res.Close()
 }
