@@ -2,27 +2,16 @@ package deadletter_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/services/loader/internal/deadletter"
-	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
 func newBudget(t *testing.T) (*deadletter.Budget, *pgxpool.Pool) {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	pool := dbtest.NewPool(t)
 	return deadletter.NewBudget(pool), pool
 }
 

@@ -14,25 +14,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/services/loader/internal/retention"
-	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(context.Background(), pool, quiet); err != nil {
-		t.Fatal(err)
-	}
-	return pool
-}
+func newPool(t *testing.T) *pgxpool.Pool { return dbtest.NewPool(t) }
 
 // ledgerRow records a committed message, committed age ago.
 func ledgerRow(t *testing.T, pool *pgxpool.Pool, msgID, fileID string, part, parts int, seq int64, age time.Duration) {

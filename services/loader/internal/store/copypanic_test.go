@@ -2,15 +2,11 @@ package store
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/shared/ingest"
-	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
 // pgx reads the COPY source in a goroutine of its own, where no caller's
@@ -18,14 +14,7 @@ import (
 // as a data error of the message being read, not end the process.
 func TestPanicWhileReadingTheCopySourceIsADataError(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	pool := dbtest.NewPool(t)
 	body := "e1,2026-01-02 03:04:05,view,1,1.00,1,s\ne2,2026-01-02 03:04:05,view,1,1.00,1,s\n"
 	msgs := []Message{
 		{ID: "m1", Seq: 1, Part: &ingest.Part{FileName: "a.csv", FirstLine: 2}, Body: []byte(body)},

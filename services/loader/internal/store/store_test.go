@@ -3,31 +3,20 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/tributary-dev/tributary/db"
+	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
 	"github.com/tributary-dev/tributary/shared/ingest"
-	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
 func newStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
 	t.Helper()
-	url := pgtest.NewDatabase(t)
-	pool, err := pgxpool.New(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(context.Background(), pool, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		t.Fatal(err)
-	}
+	pool := dbtest.NewPool(t)
 	return store.New(pool), pool
 }
 
