@@ -37,8 +37,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// PoolConfig parses the URL and applies limits, timeouts and the
-// application name (visible in pg_stat_activity).
+// PoolConfig parses the URL and applies limits, timeouts, the client
+// encoding and the application name (visible in pg_stat_activity).
 func (c Config) PoolConfig(appName string) (*pgxpool.Config, error) {
 	pc, err := pgxpool.ParseConfig(c.URL)
 	if err != nil {
@@ -57,6 +57,11 @@ func (c Config) PoolConfig(appName string) (*pgxpool.Config, error) {
 	params["statement_timeout"] = millis(c.StatementTimeout)
 	params["lock_timeout"] = millis(c.LockTimeout)
 	params["idle_in_transaction_session_timeout"] = millis(c.IdleInTxTimeout)
+	// Everything the services send is UTF-8. Left at a database's own
+	// encoding (LATIN1, WIN1252...), PostgreSQL would store UTF-8 bytes as
+	// other characters; with UTF8 it converts, and refuses what the
+	// database cannot hold (the loader then rejects that row alone).
+	params["client_encoding"] = "UTF8"
 	return pc, nil
 }
 
