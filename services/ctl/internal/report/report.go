@@ -16,10 +16,21 @@ import (
 	"github.com/tributary-dev/tributary/shared/contract"
 )
 
-// Querier runs SQL; *pgxpool.Pool and *pgx.Conn are Queriers.
-type Querier interface {
+// DB starts the transaction a report reads in; *pgxpool.Pool and
+// *pgx.Conn are DBs.
+type DB interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// querier runs one statement of a report, inside its transaction.
+type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
+
+// snapshot is how a report reads: every statement in one read-only
+// REPEATABLE READ transaction sees the same committed rows, so the
+// sections of a report add up while a loader commits between them.
+var snapshot = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
 // Buckets are the period lengths a report can group by: each has a fixed
 // duration, so empty periods can be shown as zero.
@@ -89,11 +100,21 @@ type Report struct {
 	Products   []Product // the Range.Top best by revenue
 }
 
-// Build queries every figure of r.
-func Build(ctx context.Context, q Querier, r Range) (*Report, error) {
+// Build queries every figure of r from one snapshot of the database.
+func Build(ctx context.Context, db DB, r Range) (*Report, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	tx, err := db.BeginTx(ctx, snapshot)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	// Read only: ending it either way changes nothing.
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	return build(ctx, tx, r)
+}
+
+func build(ctx context.Context, q querier, r Range) (*Report, error) {
 	from, to := r.From.UTC(), r.To.UTC()
 	rep := &Report{Range: r}
 	var err error
@@ -115,7 +136,7 @@ func Build(ctx context.Context, q Querier, r Range) (*Report, error) {
 	return rep, nil
 }
 
-func summary(ctx context.Context, q Querier, from, to time.Time) (Summary, error) {
+func summary(ctx context.Context, q querier, from, to time.Time) (Summary, error) {
 	rows, err := q.Query(ctx, `SELECT events, views, purchases, revenue, active_users, sessions, first_event, last_event
 		FROM analytics.summary($1, $2)`, from, to)
 	if err != nil {
@@ -134,7 +155,7 @@ func summary(ctx context.Context, q Querier, from, to time.Time) (Summary, error
 
 // periods merges activity and revenue per bucket, with a zero row for
 // every bucket of the range that had no event.
-func periods(ctx context.Context, q Querier, bucket string, from, to time.Time) ([]Period, error) {
+func periods(ctx context.Context, q querier, bucket string, from, to time.Time) ([]Period, error) {
 	byStart := map[int64]*Period{} // by Unix second: time.Time keys would compare locations
 	var out []Period
 	step := Buckets[bucket]
@@ -192,7 +213,7 @@ func periods(ctx context.Context, q Querier, bucket string, from, to time.Time) 
 	return out, err
 }
 
-func conversion(ctx context.Context, q Querier, bucket string, from, to time.Time) ([]Conversion, error) {
+func conversion(ctx context.Context, q querier, bucket string, from, to time.Time) ([]Conversion, error) {
 	rows, err := q.Query(ctx, `SELECT period, views, purchases, purchases_per_view, viewing_sessions, buying_sessions, session_conversion
 		FROM analytics.conversion($1, $2, $3)`, bucket, from, to)
 	if err != nil {
@@ -205,7 +226,7 @@ func conversion(ctx context.Context, q Querier, bucket string, from, to time.Tim
 	})
 }
 
-func products(ctx context.Context, q Querier, from, to time.Time, top int) ([]Product, error) {
+func products(ctx context.Context, q querier, from, to time.Time, top int) ([]Product, error) {
 	rows, err := q.Query(ctx, `SELECT product_id, views, purchases, revenue, conversion
 		FROM analytics.product_sales($1, $2) LIMIT $3`, from, to, top)
 	if err != nil {

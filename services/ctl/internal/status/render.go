@@ -38,6 +38,11 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 		lag := c.NumPending + uint64(c.NumAckPending)
 		line("consumer", "%s: lag %s messages (%s not yet delivered, %s being loaded, %s redelivered), ack floor %d",
 			settings.Consumer, count(lag), count(c.NumPending), count(c.NumAckPending), count(c.NumRedelivered), c.AckFloor.Stream)
+		if d, ok := s.Tables.LagTime(lag); lag > 0 && ok {
+			line("", "≈ %s to clear at the current rate (%s messages committed in the last minute)", roughly(d), count(s.Tables.MessagesLastMinute))
+		} else if lag > 0 && s.Tables != nil {
+			line("", "not shrinking: no message committed in the last minute")
+		}
 		if c.AckFloor.Last != nil {
 			line("", "last acknowledgement %s", ago(*c.AckFloor.Last, s.At))
 		}
@@ -51,8 +56,11 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 	}
 
 	if t := s.Tables; t != nil {
-		line("rows loaded", "%s in the last minute, %s in total", count(t.RowsLastMinute), count(t.Rows))
-		line("rejects", "%s rows, %s files", count(t.RejectedRows), count(t.RejectedFiles))
+		line("rows loaded", "%s in the last minute (exact, from the ledger), %s in total", count(t.RowsLastMinute), rows(t.Rows))
+		line("rejects", "rows %s, files %s", rows(t.RejectedRows), rows(t.RejectedFiles))
+		if !t.Rows.Exact || !t.RejectedRows.Exact || !t.RejectedFiles.Exact {
+			line("", "≈: estimated from PostgreSQL's statistics (tables over %s rows are not counted)", count(t.ExactUpTo))
+		}
 		last := "never"
 		if t.LastCommit != nil {
 			last = ago(*t.LastCommit, s.At)
@@ -93,6 +101,28 @@ func count[T int | int64 | uint64](n T) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// rows prints a table's size, "≈" marking an estimate.
+func rows(c Count) string {
+	if c.Exact {
+		return count(c.N) + " (exact)"
+	}
+	return "≈ " + count(c.N)
+}
+
+// roughly prints a duration to the second: an estimate needs no more.
+func roughly(d time.Duration) string {
+	if d < time.Second {
+		return "under 1 s"
+	}
+	switch d = d.Round(time.Second); {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }
 
 func size(n uint64) string {

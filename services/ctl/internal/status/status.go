@@ -50,6 +50,7 @@ type Sources struct {
 	NATSErr     error
 	Database    Querier
 	DatabaseErr error
+	ExactUpTo   int64 // tables up to this size are counted, larger ones estimated; 0: ExactUpTo
 	Services    []Service
 	HTTP        *http.Client
 	Now         func() time.Time
@@ -74,15 +75,6 @@ type Snapshot struct {
 	TablesErr error
 
 	Services []Readiness
-}
-
-// Tables is what PostgreSQL holds.
-type Tables struct {
-	Rows           int64      // rows in user_activity
-	RowsLastMinute int64      // rows committed in the last minute
-	RejectedRows   int64      // rows in user_activity_rejects
-	RejectedFiles  int64      // rows in rejected_files
-	LastCommit     *time.Time // latest commit in the ledger; nil before the first
 }
 
 // Readiness is one service's answer to /readyz.
@@ -138,27 +130,6 @@ func streamState(ctx context.Context, js JetStream, name string) (*jetstream.Str
 	}
 	state := st.CachedInfo().State // Stream just fetched it
 	return &state, nil
-}
-
-// tablesQuery reads everything in one round trip. Rows in the last minute
-// come from the ledger's commit times (indexed), not from event times.
-const tablesQuery = `SELECT
-	(SELECT count(*) FROM user_activity),
-	(SELECT coalesce(sum(rows_loaded), 0) FROM ingest_ledger WHERE committed_at > now() - interval '1 minute'),
-	(SELECT count(*) FROM user_activity_rejects),
-	(SELECT count(*) FROM rejected_files),
-	(SELECT max(committed_at) FROM ingest_ledger)`
-
-func readTables(ctx context.Context, src Sources) (*Tables, error) {
-	if src.Database == nil {
-		return nil, src.DatabaseErr
-	}
-	var t Tables
-	err := src.Database.QueryRow(ctx, tablesQuery).Scan(&t.Rows, &t.RowsLastMinute, &t.RejectedRows, &t.RejectedFiles, &t.LastCommit)
-	if err != nil {
-		return nil, fmt.Errorf("read tables: %w", err)
-	}
-	return &t, nil
 }
 
 func readiness(ctx context.Context, client *http.Client, svc Service) Readiness {

@@ -129,7 +129,7 @@ func TestGatherWhileRunning(t *testing.T) {
 	if snap.DeadLetters == nil || snap.DeadLetters.Msgs != 1 {
 		t.Errorf("dead letters = %+v (%v), want 1", snap.DeadLetters, snap.DeadErr)
 	}
-	if tb := snap.Tables; tb == nil || tb.Rows != 2 || tb.RowsLastMinute != 2 || tb.RejectedRows != 1 || tb.RejectedFiles != 1 || tb.LastCommit == nil {
+	if tb := snap.Tables; tb == nil || tb.Rows != (Count{2, true}) || tb.RowsLastMinute != 2 || tb.MessagesLastMinute != 1 || tb.RejectedRows != (Count{1, true}) || tb.RejectedFiles != (Count{1, true}) || tb.LastCommit == nil {
 		t.Errorf("tables = %+v (%v)", tb, snap.TablesErr)
 	}
 	w, l, g := snap.Services[0], snap.Services[1], snap.Services[2]
@@ -152,8 +152,9 @@ func TestGatherWhileRunning(t *testing.T) {
 		"INGEST: 3 messages waiting",
 		"loader: lag 3 messages (2 not yet delivered, 1 being loaded, 0 redelivered), ack floor 0",
 		"1 in INGEST_DLQ",
-		"2 in the last minute, 2 in total",
-		"1 rows, 1 files",
+		"2 in the last minute (exact, from the ledger), 2 (exact) in total",
+		"rows 1 (exact), files 1 (exact)",
+		"≈ 3 min 0 s to clear at the current rate (1 messages committed in the last minute)",
 		"NOT READY: consumer: consumer not set up yet; postgres: connection refused",
 		"unreachable: connection refused",
 	} {

@@ -56,7 +56,29 @@ func prepareCredentials(ctx context.Context, c Config, log *slog.Logger) (creden
 	}
 	log.Info("development credentials", "dir", set.Dir, "loader_database_role", c.LoaderRole,
 		"nats_admin", "go tool nats --server nats://127.0.0.1:"+fmt.Sprint(c.NATSPort)+" --nkey "+set.NATS[secrets.Admin].SeedFile)
+	saveReaderContext(c, set, log)
 	return cr, nil
+}
+
+// saveReaderContext saves the nats CLI context of the read-only identity.
+// The pipeline runs without it, so a failure is only a warning.
+func saveReaderContext(c Config, set *secrets.Set, log *slog.Logger) {
+	root, err := natsConfigRoot()
+	if err != nil {
+		log.Warn("nats context not saved", "error", err)
+		return
+	}
+	path, err := saveNATSContext(root, NATSContext, natsContext{
+		Description: "tributary task up, read-only (written by ctl up)",
+		URL:         fmt.Sprintf("nats://127.0.0.1:%d", c.NATSPort),
+		NKey:        set.NATS[secrets.Reader].SeedFile,
+		InboxPrefix: "_INBOX." + secrets.Reader,
+	})
+	if err != nil {
+		log.Warn("nats context not saved", "error", err)
+		return
+	}
+	log.Info("nats context saved", "path", path, "try", "go tool nats --context "+NATSContext+" stream info INGEST")
 }
 
 // inheritedEnv is ctl's environment without the database credentials,

@@ -41,6 +41,7 @@ func TestCredentialsGiveChildrenFilesNotSecrets(t *testing.T) {
 		}
 	})
 
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the nats context goes there, not into ~/.config
 	c := Config{DataDir: t.TempDir(), DatabaseURL: dbURL, LoaderRole: role, NATSPort: 4322}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	first, err := prepareCredentials(ctx, c, log)
