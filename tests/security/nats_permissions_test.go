@@ -116,6 +116,12 @@ func TestNATSPermissions(t *testing.T) {
 	if _, err := reader.js.Consumer(ctx, settings.Stream, settings.Consumer); err != nil {
 		t.Fatalf("reader reads consumer info: %v", err)
 	}
+	// `task nats:peek` shows the next message the loaders will get.
+	if st, err := reader.js.Stream(ctx, settings.Stream); err != nil {
+		t.Fatal(err)
+	} else if m, err := st.GetMsg(ctx, 1); err != nil || string(m.Data) != "a" {
+		t.Fatalf("reader reads the oldest message of %s: %v", settings.Stream, err)
+	}
 
 	t.Run("watcher cannot consume or delete the stream", func(t *testing.T) {
 		watcher.denied(t, "fetch from the loader's consumer", "$JS.API.CONSUMER.MSG.NEXT.INGEST.loader", func(ctx context.Context) error {
