@@ -117,8 +117,10 @@ func TestAlertsOnARunningPipeline(t *testing.T) {
 
 	for _, m := range []string{`jetstream_server_max_storage`, `jetstream_server_total_message_bytes`,
 		`jetstream_stream_total_bytes{stream_name="INGEST"}`, `jetstream_stream_total_messages{stream_name="INGEST_DLQ"}`} {
-		if prom.query(m) == 0 {
+		if n := prom.query(m); n == 0 {
 			t.Errorf("Prometheus scraped no %s from the NATS exporter", m)
+		} else {
+			t.Logf("scraped from the NATS exporter: %s = %s", m, prom.value(m))
 		}
 	}
 	checked := 0

@@ -194,6 +194,18 @@ func (p *promServer) query(expr string) int {
 	return len(data.Result)
 }
 
+// value is the value of expr's first series now, for printing.
+func (p *promServer) value(expr string) string {
+	var data struct {
+		Result []struct{ Value [2]any }
+	}
+	p.api("/api/v1/query", url.Values{"query": {expr}}, &data)
+	if len(data.Result) == 0 {
+		return "none"
+	}
+	return fmt.Sprint(data.Result[0].Value[1])
+}
+
 // waitAlert polls until the alert's firing state is want and returns how
 // long that took from since.
 func (p *promServer) waitAlert(name string, want bool, since time.Time, timeout time.Duration) time.Duration {
