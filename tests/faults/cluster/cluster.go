@@ -50,6 +50,10 @@ func Build(dir string) error {
 type Options struct {
 	NATS NATSOptions
 	Vars map[string]string // environment of every service, on top of the defaults
+	// DataRoot, when set, holds the data directory and the generator's
+	// staging directory instead of the test's temporary directory: a small
+	// filesystem of their own, so that the feeder's renames stay renames.
+	DataRoot string
 }
 
 // Cluster is one isolated pipeline.
@@ -76,8 +80,12 @@ type Cluster struct {
 func New(t testing.TB, bin string, opts Options) *Cluster {
 	t.Helper()
 	dir := t.TempDir()
+	dataRoot := dir
+	if opts.DataRoot != "" {
+		dataRoot = opts.DataRoot
+	}
 	c := &Cluster{T: t, Bin: bin, Dir: dir,
-		Data: datadir.Config{Dir: filepath.Join(dir, "data")}, Stage: datadir.Config{Dir: filepath.Join(dir, "stage")}}
+		Data: datadir.Config{Dir: filepath.Join(dataRoot, "data")}, Stage: datadir.Config{Dir: filepath.Join(dataRoot, "stage")}}
 	for _, d := range []datadir.Config{c.Data, c.Stage} {
 		if err := d.Ensure(); err != nil {
 			t.Fatal(err)

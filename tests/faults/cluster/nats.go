@@ -22,6 +22,9 @@ type NATS struct {
 // NATSOptions shape the server.
 type NATSOptions struct {
 	SyncAlways bool // jetstream sync_interval: always (what the pipeline ships with)
+	// StoreDir, when set, is the JetStream store directory (a small
+	// filesystem of its own); by default it is under the test's directory.
+	StoreDir string
 }
 
 func startNATS(bin, dir string, opts NATSOptions) (*NATS, error) {
@@ -33,6 +36,10 @@ func startNATS(bin, dir string, opts NATSOptions) (*NATS, error) {
 	if opts.SyncAlways {
 		sync = "sync_interval: always"
 	}
+	store := filepath.Join(dir, "store")
+	if opts.StoreDir != "" {
+		store = opts.StoreDir
+	}
 	conf := fmt.Sprintf(`server_name: faults
 listen: 127.0.0.1:%d
 max_payload: 1MB
@@ -41,7 +48,7 @@ jetstream {
   max_file_store: 4GB
   %s
 }
-`, port, filepath.Join(dir, "store"), sync)
+`, port, store, sync)
 	confFile := filepath.Join(dir, "nats.conf")
 	if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
 		return nil, err

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"github.com/tributary-dev/tributary/shared/contract"
+	"github.com/tributary-dev/tributary/shared/logging"
 )
 
 // Lander lands a file atomically; see package landing.
@@ -35,7 +37,8 @@ type Observer interface {
 type Config struct {
 	Rate        float64 // events per second; 0 means as fast as possible
 	RowsPerFile int
-	Files       int // files to write before stopping; 0 means forever
+	Files       int           // files to write before stopping; 0 means forever
+	FullRetry   time.Duration // how often to try again while the disk is full; 0 means 1s
 }
 
 // Summary tells what a run wrote.
@@ -78,6 +81,7 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 	}
 	next := start
 	record := make([]string, contract.NumColumns)
+	var fullSince time.Time // when the disk filled; zero while there is space
 	for g.cfg.Files == 0 || sum.Files < g.cfg.Files {
 		if err := sleepUntil(ctx, next, g.now); err != nil {
 			break
@@ -93,6 +97,22 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 		})
 		if errors.Is(err, context.Canceled) {
 			break
+		}
+		if isFull(err) {
+			// A full disk passes (an operator or the archive retention
+			// frees space): wait it out rather than exit and take the
+			// pipeline down with us. The file was never landed, so
+			// nothing is lost; its events are simply not generated.
+			if fullSince.IsZero() {
+				fullSince = g.now()
+				g.log.Warn("data dir full: waiting for space before landing files again", logging.Err(err), "retry_every", g.fullRetry())
+			}
+			next = g.now().Add(g.fullRetry())
+			continue
+		}
+		if !fullSince.IsZero() && err == nil {
+			g.log.Info("space returned: landing files again", "waited", g.now().Sub(fullSince).Round(time.Millisecond))
+			fullSince = time.Time{}
 		}
 		if err != nil {
 			sum.Took = g.now().Sub(start)
@@ -111,6 +131,19 @@ func (g *Generator) Run(ctx context.Context) (Summary, error) {
 	}
 	sum.Took = g.now().Sub(start)
 	return sum, nil
+}
+
+func (g *Generator) fullRetry() time.Duration {
+	if g.cfg.FullRetry > 0 {
+		return g.cfg.FullRetry
+	}
+	return time.Second
+}
+
+// isFull reports whether err says the filesystem has no room left: no
+// space, no inode, or the writer's quota.
+func isFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 func (g *Generator) fileName(seq int) string {
