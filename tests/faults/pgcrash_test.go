@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // one runs with `go tool task faults:pgcrash` (PGCRASH_LONG=1).
 type pgcrashParams struct {
 	seed    uint64
-	rounds  int // crashes, alternately aimed at a COPY and at a COMMIT
+	rounds  int // crashes, aimed in turn at each phase of aims
 	rows    int // rows to generate at least
 	rate    int // generated rows per second
 	loaders int
@@ -25,7 +26,7 @@ type pgcrashParams struct {
 }
 
 func pgcrashParamsFromEnv(t *testing.T) pgcrashParams {
-	p := pgcrashParams{rounds: 6, rows: 10_000, rate: 2000, loaders: 2, settle: 2 * time.Minute}
+	p := pgcrashParams{rounds: 9, rows: 10_000, rate: 2000, loaders: 2, settle: 2 * time.Minute}
 	if os.Getenv("PGCRASH_LONG") == "1" {
 		p = pgcrashParams{rounds: 40, rows: 100_000, rate: 2000, loaders: 2, settle: 10 * time.Minute}
 	}
@@ -67,7 +68,8 @@ func TestPostgresCrashRecovery(t *testing.T) {
 	defer cancel()
 
 	c := cluster.New(t, bin, cluster.Options{NATS: cluster.NATSOptions{SyncAlways: true}, Vars: map[string]string{
-		"LOADER_BATCH_WAIT": "50ms", // fuller batches: longer COPYs to aim at
+		"LOADER_BATCH_WAIT":         "50ms",  // fuller batches: longer COPYs to aim at
+		"WATCHER_MAX_MESSAGE_BYTES": "32768", // several parts per file, several messages per batch
 	}})
 	defer func() {
 		if t.Failed() {
@@ -77,6 +79,9 @@ func TestPostgresCrashRecovery(t *testing.T) {
 				t.Logf("--- postgres, last lines:\n%s", strings.Join(lines[max(0, len(lines)-25):], "\n"))
 			}
 			if dir, err := c.KeepLogs(fmt.Sprintf("tributary-pgcrash-%d", p.seed)); err == nil {
+				if b, err := os.ReadFile(pg.LogFile()); err == nil {
+					_ = os.WriteFile(filepath.Join(dir, "postgres.log"), b, 0o644)
+				}
 				t.Logf("all logs kept in %s", dir)
 			}
 		}
@@ -119,10 +124,7 @@ func TestPostgresCrashRecovery(t *testing.T) {
 	cr := &crasher{pg: pg, c: c, logf: t.Logf}
 	for round := range p.rounds {
 		sleep(ctx, time.Duration(300+rng.IntN(1200))*time.Millisecond)
-		aim := aimCopy
-		if round%2 == 1 {
-			aim = aimCommit
-		}
+		aim := aims[round%len(aims)]
 		if err := cr.round(ctx, round+1, aim); err != nil {
 			t.Fatalf("crash %d (%s): %v", round+1, aim, err)
 		}
@@ -146,16 +148,19 @@ func TestPostgresCrashRecovery(t *testing.T) {
 	settled := time.Now()
 	check()
 	res := verify(t, c, f.o)
-	cr.checkSettled(t)
-	if cr.hits[aimCopy] == 0 || cr.hits[aimCommit] == 0 {
-		t.Errorf("crashes that hit a COPY %d, a COMMIT %d: want at least one of each", cr.hits[aimCopy], cr.hits[aimCommit])
+	aimed, hits, settledFlush := cr.tally(t)
+	for _, a := range aims {
+		if hits[a] == 0 {
+			t.Errorf("none of the %d crashes aimed at %s hit it", aimed[a], a)
+		}
 	}
-	t.Logf("RESULT seed=%d crashes=%d (aimed at COPY %d, hit %d [loader saw %d COPYs cut]; aimed at COMMIT %d, hit %d "+
-		"[%d batch COMMITs committed unacknowledged, %d messages in them, %d other statements]; missed %d) recovery=%s..%s "+
+	t.Logf("RESULT seed=%d crashes=%d: COPY %d/%d [loader saw %d COPYs cut], COMMIT in flight %d/%d [%d rolled back, %d messages committed with the reply lost], "+
+		"COMMIT durable with reply pending %d/%d [%d batch COMMITs, %d messages, %d other statements] (hit/aimed) recovery=%s..%s "+
 		"rows=%d event_ids=%d files=%d (copies %d, bad-header %d) loaders=%d ledger-skips=%d lost=%d duplicated=%d extra=%d "+
 		"run=%s (crashes %s, drain %s)",
-		p.seed, p.rounds, cr.aimed[aimCopy], cr.hits[aimCopy], cr.copyCutsLogged(), cr.aimed[aimCommit], cr.hits[aimCommit],
-		cr.batchCommits, len(cr.unacked), cr.otherCommits, cr.missed, cr.minRecovery.Round(time.Millisecond), cr.maxRecovery.Round(time.Millisecond),
+		p.seed, p.rounds, hits[aimCopy], aimed[aimCopy], cr.copyCutsLogged(), hits[aimFlush], aimed[aimFlush], cr.flushAborted, settledFlush,
+		hits[aimReply], aimed[aimReply], cr.batchCommits, len(cr.unacked), cr.otherCommits,
+		cr.minRecovery.Round(time.Millisecond), cr.maxRecovery.Round(time.Millisecond),
 		f.o.rows, len(f.o.ids), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, c.SkippedByLedger(),
 		res.lost, res.duplicated, res.extra,
 		settled.Sub(start).Round(time.Second), crashesDone.Sub(start).Round(time.Second), settled.Sub(crashesDone).Round(time.Second))

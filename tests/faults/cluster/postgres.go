@@ -145,7 +145,7 @@ func (p *Postgres) Start() (time.Duration, error) {
 	cmd := p.command(filepath.Join(p.bin, "postgres"), "-D", p.dataDir(),
 		"-c", "port="+strconv.Itoa(p.Port), "-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories="+p.sockDir(), "-c", "fsync=on", "-c", "synchronous_commit=on",
-		"-c", "full_page_writes=on", "-c", "max_connections=60")
+		"-c", "full_page_writes=on")
 	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -175,19 +175,21 @@ func (p *Postgres) Start() (time.Duration, error) {
 	}
 }
 
-// Crash SIGKILLs the postmaster and every backend at once, as a lost
-// machine would, and returns once none of them runs: a backend left alive
-// would keep the next postmaster from starting.
-func (p *Postgres) Crash() error {
+// Crash SIGKILLs the postmaster and every backend, as a lost machine
+// would, first the backends of first (those a test caught in the middle of
+// something: finding the others takes milliseconds), and returns once none
+// of them runs: a backend left alive would keep the next postmaster from
+// starting.
+func (p *Postgres) Crash(first ...int) error {
 	if p.cmd == nil {
 		return errors.New("postgres is not running")
 	}
-	p.kill()
+	pids := p.kill(first...)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		n, err := liveInGroup(p.cmd.Process.Pid)
-		if err != nil || n == 0 {
-			return err
+		n := alive(pids)
+		if n == 0 {
+			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d postgres processes still alive 30s after SIGKILL", n)
@@ -196,36 +198,66 @@ func (p *Postgres) Crash() error {
 	}
 }
 
-func (p *Postgres) kill() {
+// kill SIGKILLs the postmaster and its children and returns their pids.
+// Each backend leads a session of its own (PostgreSQL calls setsid), so
+// no process group holds them all: the postmaster is stopped first so it
+// forks no new one and cannot react to the first deaths, then its
+// children are found and killed with it.
+func (p *Postgres) kill(first ...int) []int {
 	if p.cmd == nil {
-		return
+		return nil
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	pm := p.cmd.Process.Pid
+	_ = syscall.Kill(pm, syscall.SIGSTOP)
+	for _, pid := range first {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	pids := append(children(pm), pm)
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 	<-p.done
+	return pids
 }
 
-// liveInGroup counts the processes of group pgid that are not zombies
-// (orphaned backends are reaped by PID 1, which may take its time).
-func liveInGroup(pgid int) (int, error) {
-	entries, err := os.ReadDir("/proc")
+// stat returns the state and parent of a process from /proc/PID/stat.
+func stat(pid string) (state, ppid string, ok bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
 	if err != nil {
-		return 0, err
+		return "", "", false // exited meanwhile
 	}
-	n := 0
+	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 2 {
+		return "", "", false
+	}
+	return f[0], f[1], true
+}
+
+func children(parent int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
+		if _, ppid, ok := stat(e.Name()); ok && ppid == strconv.Itoa(parent) {
+			out = append(out, pid)
 		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-		f := strings.Fields(rest)
-		if len(f) >= 3 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
+	}
+	return out
+}
+
+// alive counts the processes of pids that are not zombies: orphaned
+// backends are reaped by PID 1, which may take its time, and a zombie
+// holds no shared memory.
+func alive(pids []int) int {
+	n := 0
+	for _, pid := range pids {
+		if state, _, ok := stat(strconv.Itoa(pid)); ok && state != "Z" && state != "X" {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
