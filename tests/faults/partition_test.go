@@ -32,6 +32,7 @@ func TestPartitionsLoseNothing(t *testing.T) {
 	}
 	c := cluster.New(t, bin, cluster.Options{Partitions: true, NATS: cluster.NATSOptions{SyncAlways: true},
 		Vars: map[string]string{"STREAM_REPLICAS": "3"}})
+	tails(t, c)
 	p := &partitioner{t: t, c: c, o: newOracle()}
 	c.Watcher(nil)
 	p.loader = c.Loaders(1, nil)[0]
