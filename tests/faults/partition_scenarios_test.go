@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -240,6 +241,50 @@ func (p *partitioner) watcherCutBeforeAck() {
 	}
 	p.loaded("watcher back: its files load once", 2*time.Minute)
 	p.record("watcher cut before the ack", cut, fmt.Sprintf("(stream seq %d -> %d while cut)", before, p.lastSeq(ctx)))
+}
+
+// failover bounds how long a service connected to a cut node may take to
+// move to the majority: its pings (every 10 s, two outstanding) or its
+// write deadline must find the dead connection, then a publish retry.
+const failover = 45 * time.Second
+
+// (7) The node the watcher is connected to is cut off while it publishes:
+// the watcher must find the dead connection and publish on the majority,
+// and the files must load while the node is still cut.
+func (p *partitioner) watcherNodeIsolated() {
+	node := p.connectedNode("watcher")
+	cut := time.Now()
+	p.must(p.c.Net.Cut(node))
+	p.land("watchernode", 4)
+	p.loaded(fmt.Sprintf("the watcher's node %s cut: files load on the majority within %s", node, failover), failover)
+	p.record("watcher's node isolated", cut, fmt.Sprintf("(%s cut)", node))
+	p.must(p.c.Net.Heal(node))
+}
+
+var connectedURL = regexp.MustCompile(`msg="nats (?:re)?connected".* url=nats://([0-9.]+):4222`)
+
+// connectedNode is the node a service is connected to now: the last one
+// its log says it connected to.
+func (p *partitioner) connectedNode(service string) string {
+	for _, proc := range p.c.Procs() {
+		if proc.Name != service {
+			continue
+		}
+		addr := ""
+		for _, l := range logLines(proc.LogFile(), "connected", 1<<20) {
+			if m := connectedURL.FindStringSubmatch(l); m != nil {
+				addr = m[1]
+			}
+		}
+		for _, n := range nodes {
+			if addr != "" && p.c.Net.Addr(n) == addr {
+				return n
+			}
+		}
+		p.t.Fatalf("%s's log names no node it is connected to (last address %q)", service, addr)
+	}
+	p.t.Fatalf("no service %s", service)
+	return ""
 }
 
 func (p *partitioner) lastSeq(ctx context.Context) uint64 {

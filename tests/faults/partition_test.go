@@ -46,6 +46,7 @@ func TestPartitionsLoseNothing(t *testing.T) {
 		p.asymmetric()
 		p.loaderCutHoldingBatch()
 		p.watcherCutBeforeAck()
+		p.watcherNodeIsolated()
 	}
 	if err := settle(context.Background(), c, p.o, 2*time.Minute); err != nil {
 		t.Error(err)

@@ -125,7 +125,9 @@ func New(t testing.TB, bin string, opts Options) *Cluster {
 	clientOpts := []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond)}
 	if opts.Partitions {
 		c.startPartitionable(natsDir, opts.NATS)
-		clientOpts = append(clientOpts, nats.SetCustomDialer(c.Net.Dialer()))
+		// A cut leaves a connection open but dead, found only by pings: the
+		// test's own client must not sit on a cut node for two minutes.
+		clientOpts = append(clientOpts, nats.SetCustomDialer(c.Net.Dialer()), nats.PingInterval(time.Second), nats.MaxPingsOutstanding(2))
 		proxied = *u // the services reach PostgreSQL on its socket, not through the proxy
 		proxied.Host = ""
 		proxied.RawQuery = "host=" + PGSocketDir
