@@ -54,6 +54,10 @@ type Options struct {
 	// staging directory instead of the test's temporary directory: a small
 	// filesystem of their own, so that the feeder's renames stay renames.
 	DataRoot string
+	// Partitions runs a 3-node NATS cluster instead of one server, each
+	// node and each service in a network namespace of its own (see Net),
+	// so that the test can cut their links. It needs root.
+	Partitions bool
 }
 
 // Cluster is one isolated pipeline.
@@ -67,7 +71,10 @@ type Cluster struct {
 	DBURL    string // direct; services reach PostgreSQL through Proxy
 	Pool     *pgxpool.Pool
 	Proxy    *pgproxy.Proxy
-	NATS     *NATS
+	NATS     *NATS               // the server, or with Partitions the first node
+	Nodes    []*NATS             // with Partitions: the three nodes
+	Net      *Net                // with Partitions
+	NATSURL  string              // what clients are given
 	JS       jetstream.JetStream // the test's own client
 	Settings ingest.Settings
 
@@ -115,12 +122,24 @@ func New(t testing.TB, bin string, opts Options) *Cluster {
 	if err := os.MkdirAll(natsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if c.NATS, err = startNATS(bin, natsDir, opts.NATS); err != nil {
-		t.Fatal(err)
+	clientOpts := []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond)}
+	if opts.Partitions {
+		c.startPartitionable(natsDir, opts.NATS)
+		// A cut leaves a connection open but dead, found only by pings: the
+		// test's own client must not sit on a cut node for two minutes.
+		clientOpts = append(clientOpts, nats.SetCustomDialer(c.Net.Dialer()), nats.PingInterval(time.Second), nats.MaxPingsOutstanding(2))
+		proxied = *u // the services reach PostgreSQL on its socket, not through the proxy
+		proxied.Host = ""
+		proxied.RawQuery = "host=" + PGSocketDir
+	} else {
+		if c.NATS, err = startNATS(bin, natsDir, opts.NATS); err != nil {
+			t.Fatal(err)
+		}
+		c.procs = append(c.procs, c.NATS.Proc)
+		c.NATSURL = c.NATS.URL
+		t.Cleanup(c.stopAll) // registered after the database: runs before it is dropped
 	}
-	c.procs = append(c.procs, c.NATS.Proc)
-	t.Cleanup(c.stopAll) // registered after the database: runs before it is dropped
-	nc, err := nats.Connect(c.NATS.URL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := nats.Connect(c.NATSURL, clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +149,7 @@ func New(t testing.TB, bin string, opts Options) *Cluster {
 	}
 
 	c.vars = map[string]string{
-		"NATS_URL":           c.NATS.URL,
+		"NATS_URL":           c.NATSURL,
 		"DATABASE_URL":       proxied.String(),
 		"DATA_DIR":           c.Data.Dir,
 		"HTTP_ADDR":          "127.0.0.1:0", // an empty value means the default port
@@ -160,7 +179,14 @@ func (c *Cluster) env(extra map[string]string) []string {
 // Service describes a service process with c's environment plus extra; it
 // is stopped when the test ends.
 func (c *Cluster) Service(binary, name string, extra map[string]string) *Proc {
-	p := NewProc(name, filepath.Join(c.Bin, binary), nil, c.env(extra), filepath.Join(c.Dir, name+".log"))
+	path, args := filepath.Join(c.Bin, binary), []string(nil)
+	if c.Net != nil {
+		if _, err := c.Net.Add(name); err != nil {
+			c.T.Fatal(err)
+		}
+		path, args = c.Net.Command(name, path)
+	}
+	p := NewProc(name, path, args, c.env(extra), filepath.Join(c.Dir, name+".log"))
 	c.procs = append(c.procs, p)
 	return p
 }

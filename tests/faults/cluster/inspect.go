@@ -85,8 +85,13 @@ func (c *Cluster) TerminateLoaderBackends(ctx context.Context, wait time.Duratio
 // Reconcile runs `ctl reconcile` against the cluster and returns its
 // output and exit error.
 func (c *Cluster) Reconcile(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.Bin, "ctl"), "reconcile")
-	cmd.Env = append(os.Environ(), "NATS_URL="+c.NATS.URL, "DATABASE_URL="+c.DBURL, "DATA_DIR="+c.Data.Dir)
+	path, args, dbURL := filepath.Join(c.Bin, "ctl"), []string{"reconcile"}, c.DBURL
+	if c.Net != nil { // from the hub, where NATS is; PostgreSQL on its socket as the services reach it
+		path, args = "ip", append([]string{"netns", "exec", c.Net.Hub(), path}, args...)
+		dbURL = c.vars["DATABASE_URL"]
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(os.Environ(), "NATS_URL="+c.NATSURL, "DATABASE_URL="+dbURL, "DATA_DIR="+c.Data.Dir)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

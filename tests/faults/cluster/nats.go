@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -9,14 +8,14 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // NATS is a nats-server child process with a persistent store, so it can
 // be stopped, killed and started again on the same port with the same data.
 type NATS struct {
 	*Proc
-	URL string
+	URL    string
+	dialer nats.CustomDialer // set when the server runs in a namespace of a Net
 }
 
 // NATSOptions shape the server.
@@ -65,28 +64,10 @@ func (n *NATS) Start() error {
 	if err := n.Proc.Start(); err != nil {
 		return err
 	}
-	nc, err := nats.Connect(n.URL, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		return err
+	if err := waitJetStream(n.URL, n.dialer, 30*time.Second); err != nil {
+		return fmt.Errorf("nats-server not ready (see %s): %w", n.LogFile(), err)
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := js.AccountInfo(ctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) || !n.Running() {
-			return fmt.Errorf("nats-server not ready (see %s): %w", n.LogFile(), err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return nil
 }
 
 func freePort() (int, error) {
