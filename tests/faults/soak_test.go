@@ -204,7 +204,6 @@ func TestSoak(t *testing.T) {
 	}
 	drained := time.Since(start) - generated
 	check()
-	res := verify(t, c, f.o)
 
 	t.Logf("per service (start = first steady sample of the first incarnation, end = last sample; latency from each incarnation's /metrics, summed):\n%s", table(all))
 	t.Logf("landed-to-committed per message, from the ledger: %s", ledgerLatency(t, c))
@@ -229,6 +228,7 @@ func TestSoak(t *testing.T) {
 			t.Errorf("%s: its histogram %s recorded nothing (renamed?)", s.name, s.hist)
 		}
 	}
+	res := verify(t, c, f.o) // last: a failure there must not hide the table and the growth
 	t.Logf("RESULT seed=%d run=%s (generating %s, drain %s) rows=%d rate=%.0f/%d files=%d faults: %s leaks=%d lost=%d duplicated=%d extra=%d",
 		p.seed, time.Since(start).Round(time.Second), generated.Round(time.Second), drained.Round(time.Second), f.o.rows,
 		float64(f.o.rows)/generated.Seconds(), p.rate, len(f.o.good)+len(f.o.bad), n.summary(), len(leaks), res.lost, res.duplicated, res.extra)
