@@ -40,7 +40,12 @@ func verify(t *testing.T, c *cluster.Cluster, o *oracle) result {
 
 	// The rows: exactly the oracle's event ids, prices to the cent.
 	total := q("SELECT count(*) FROM user_activity")
-	found := q("SELECT count(*) FROM user_activity WHERE event_id = ANY($1)", ids)
+	// In chunks: a soak's millions of ids in one array exhaust PostgreSQL's
+	// memory (ERROR: out of memory, 12M ids).
+	var found int64
+	for i := 0; i < len(ids); i += 500_000 {
+		found += q("SELECT count(*) FROM user_activity WHERE event_id = ANY($1)", ids[i:min(i+500_000, len(ids))])
+	}
 	r.lost = len(ids) - int(found)
 	r.extra = int(total - found)
 	if r.lost != 0 || r.extra != 0 || int(total) != o.rows {

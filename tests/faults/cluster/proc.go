@@ -182,3 +182,14 @@ func (p *Proc) Starts() int {
 
 // LogFile is where the process writes.
 func (p *Proc) LogFile() string { return p.log }
+
+// Pid is the process id of the running incarnation, or 0 when it is not
+// running: samplers read /proc/PID for it.
+func (p *Proc) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running() {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
