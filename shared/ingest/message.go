@@ -27,6 +27,8 @@ const (
 	HeaderOversized = "Tributary-Oversized-Row" // set on a part standing for one row too large for a message
 	HeaderRange     = "Tributary-Range"         // "from-to": the bytes of the file whose rows the part holds
 	HeaderOffset    = "Tributary-Body-Offset"   // where in the file the body's first byte is
+	HeaderContract  = "Tributary-Contract"      // the contract of a file not of the default contract
+	HeaderColumns   = "Tributary-Columns"       // a by_name file's header line, percent-encoded
 
 	// Added to a message when it is dead-lettered.
 	HeaderDeadReason     = "Tributary-Dead-Reason"
@@ -62,6 +64,21 @@ type Part struct {
 	// Offset is where in the file the body starts: From, or later when
 	// the header or blank lines before the first row are not sent.
 	Offset int64
+	// Contract names the file's contract; empty for the default contract,
+	// whose messages look as they did before contracts.
+	Contract string
+	// Columns is the file's header line when its contract maps columns by
+	// name (the loader maps them to the table); empty under an exact header.
+	Columns string
+}
+
+// FileKey identifies the file's content within its contract: the same
+// bytes landed for two contracts are two loads, into two tables.
+func (p Part) FileKey() string {
+	if p.Contract == "" {
+		return p.FileID
+	}
+	return p.Contract + ":" + p.FileID
 }
 
 // MsgID is the Nats-Msg-Id: the file's content id and the part's byte
@@ -72,7 +89,7 @@ func (p Part) MsgID() string {
 	if p.To == 0 {
 		return p.FileID + "." + strconv.Itoa(p.Index)
 	}
-	return p.FileID + "." + strconv.FormatInt(p.From, 10) + "-" + strconv.FormatInt(p.To, 10)
+	return p.FileKey() + "." + strconv.FormatInt(p.From, 10) + "-" + strconv.FormatInt(p.To, 10)
 }
 
 // Header encodes the part's metadata.
@@ -88,6 +105,12 @@ func (p Part) Header() nats.Header {
 	h.Set(HeaderLandedAt, p.LandedAt.UTC().Format(time.RFC3339Nano))
 	if p.OversizedRow > 0 {
 		h.Set(HeaderOversized, strconv.FormatInt(p.OversizedRow, 10))
+	}
+	if p.Contract != "" {
+		h.Set(HeaderContract, p.Contract)
+	}
+	if p.Columns != "" {
+		h.Set(HeaderColumns, EncodeName(p.Columns))
 	}
 	if p.To > 0 {
 		h.Set(HeaderRange, strconv.FormatInt(p.From, 10)+"-"+strconv.FormatInt(p.To, 10))
@@ -135,6 +158,12 @@ func ParsePart(h nats.Header) (Part, error) {
 	}
 	if err := p.parseRange(h); err != nil {
 		errs = append(errs, err)
+	}
+	p.Contract = h.Get(HeaderContract)
+	if v := h.Get(HeaderColumns); v != "" {
+		if p.Columns, err = url.PathUnescape(v); err != nil {
+			errs = append(errs, fmt.Errorf("header %s %q is not percent-encoded", HeaderColumns, v))
+		}
 	}
 	return p, errors.Join(errs...)
 }

@@ -20,7 +20,8 @@ type Settings struct {
 	MaxBytes        int64         `env:"STREAM_MAX_BYTES" envDefault:"1073741824" help:"backlog limit; publishes are refused (never deleted) beyond it"`
 	Replicas        int           `env:"STREAM_REPLICAS" envDefault:"1" help:"stream replicas (3 on a cluster)"`
 	DuplicateWindow time.Duration `env:"STREAM_DUPLICATE_WINDOW" envDefault:"2m" help:"window in which a re-published file is dropped by Nats-Msg-Id"`
-	Consumer        string        `env:"CONSUMER_NAME" envDefault:"loader" help:"durable pull consumer shared by all loaders"`
+	Consumer        string        `env:"CONSUMER_NAME" envDefault:"loader" help:"durable pull consumer shared by all loaders (of the default contract; another contract's is CONSUMER_NAME-<contract>)"`
+	DefaultContract string        `env:"STREAM_DEFAULT_CONTRACT" envDefault:"user_activity" help:"the contract on <prefix>.data and <prefix>.rejected, as before contracts; another contract's subjects are <prefix>.data.<contract> and <prefix>.rejected.<contract>"`
 	AckWait         time.Duration `env:"CONSUMER_ACK_WAIT" envDefault:"30s" help:"redelivery delay of an unacknowledged message"`
 	MaxDeliver      int           `env:"CONSUMER_MAX_DELIVER" envDefault:"5" help:"failed or crashed attempts at a message (counted in PostgreSQL, not deliveries) before the loader dead-letters it"`
 	MaxAckPending   int           `env:"CONSUMER_MAX_ACK_PENDING" envDefault:"1024" help:"messages in flight across all loaders"`
@@ -52,11 +53,33 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
-// DataSubject carries the parts of landed files.
+// DataSubject carries the parts of landed files of the default contract.
 func (s Settings) DataSubject() string { return s.SubjectPrefix + ".data" }
 
-// RejectedSubject carries notices of files rejected as a whole.
+// RejectedSubject carries notices of files of the default contract
+// rejected as a whole.
 func (s Settings) RejectedSubject() string { return s.SubjectPrefix + ".rejected" }
+
+// Contract is the JetStream side of one contract: its subjects and the
+// durable consumer its loaders share. Each contract has its own, so one
+// contract's backlog, poison message or unfit table never holds another's.
+type Contract struct {
+	Name            string
+	DataSubject     string
+	RejectedSubject string
+	Consumer        string
+}
+
+// ContractTopology returns the subjects and consumer of contract name. The
+// default contract keeps the names it had before contracts existed, so a
+// running deployment upgrades in place.
+func (s Settings) ContractTopology(name string) Contract {
+	if name == s.DefaultContract {
+		return Contract{Name: name, DataSubject: s.DataSubject(), RejectedSubject: s.RejectedSubject(), Consumer: s.Consumer}
+	}
+	return Contract{Name: name, DataSubject: s.DataSubject() + "." + name,
+		RejectedSubject: s.RejectedSubject() + "." + name, Consumer: s.Consumer + "-" + name}
+}
 
 // DeadLetterStream is the stream of messages that failed MaxDeliver times.
 func (s Settings) DeadLetterStream() string { return s.Stream + "_DLQ" }
@@ -82,23 +105,31 @@ func (s Settings) StreamConfig() jetstream.StreamConfig {
 	}
 }
 
-// ConsumerConfig is the durable pull consumer every loader shares. It has no
+// ConsumerConfig is the durable pull consumer of the default contract; see
+// ContractConsumerConfig.
+func (s Settings) ConsumerConfig() jetstream.ConsumerConfig {
+	return s.ContractConsumerConfig(s.ContractTopology(s.DefaultContract))
+}
+
+// ContractConsumerConfig is the durable pull consumer every loader of a
+// contract shares. Its filter is the contract's two subjects: consumers of
+// a work-queue stream must not overlap. It has no
 // InactiveThreshold: a durable that vanished while loaders were down would
 // lose its place. Its server-side MaxDeliver is unlimited on purpose: the
 // loader enforces the delivery budget (Settings.MaxDeliver) and dead-letters
 // a message itself; a server-side limit would strand a message whose last
 // delivery met a crash, un-acknowledged forever and holding the ack floor.
-func (s Settings) ConsumerConfig() jetstream.ConsumerConfig {
+func (s Settings) ContractConsumerConfig(c Contract) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
-		Durable:       s.Consumer,
-		Description:   "Loads landed files into PostgreSQL",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       s.AckWait,
-		MaxDeliver:    -1,
-		MaxAckPending: s.MaxAckPending,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		FilterSubject: s.SubjectPrefix + ".>",
-		Replicas:      s.Replicas,
+		Durable:        c.Consumer,
+		Description:    "Loads landed files of contract " + c.Name + " into PostgreSQL",
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        s.AckWait,
+		MaxDeliver:     -1,
+		MaxAckPending:  s.MaxAckPending,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		FilterSubjects: []string{c.DataSubject, c.RejectedSubject},
+		Replicas:       s.Replicas,
 	}
 }
 
