@@ -74,7 +74,7 @@ func newRoleEnv(t *testing.T) roleEnv {
 
 func TestMigrationsRunAsAPlainOwnerRole(t *testing.T) {
 	e := newRoleEnv(t)
-	for _, table := range []string{"user_activity", "user_activity_rejects", "rejected_files", "ingest_ledger", "ingest_attempts", "schema_migrations"} {
+	for _, table := range []string{"user_activity", "ingest_rejects", "rejected_files", "ingest_ledger", "ingest_attempts", "schema_migrations"} {
 		var owner string
 		if err := e.owner.QueryRow(context.Background(), "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = $1", table).Scan(&owner); err != nil {
 			t.Fatalf("%s: %v", table, err)
@@ -103,6 +103,7 @@ func TestLoaderRoleCanLoad(t *testing.T) {
 			SELECT s.ord, l.file_name FROM ingest_staging s LEFT JOIN user_activity u ON u.event_id = s.event_id LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
 			WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = s.event_id)`},
 		{"rejects", `INSERT INTO user_activity_rejects (file_id, file_name, line_number, reason, raw_line, stream_seq) VALUES ('f1', 'a.csv', 3, 'bad', 'x', 1)`},
+		{"contract rejects", `INSERT INTO ingest_rejects (contract, file_id, file_name, line_number, reason, raw_line, stream_seq) VALUES ('orders', 'f1', 'a.csv', 3, 'bad', 'x', 1)`},
 		{"rejected file", `INSERT INTO rejected_files (file_name, reason, stream_seq) VALUES ('b.csv', 'not csv', 2)`},
 		{"ledger counts", `UPDATE ingest_ledger SET rows_loaded = 1, rows_rejected = 1, committed_at = clock_timestamp() WHERE message_id = 'm1'`},
 		{"ledger pruning", `DELETE FROM ingest_ledger WHERE stream_seq < 0 AND committed_at < now()`},
@@ -147,10 +148,12 @@ func TestLoaderRoleCannotDropOrAlter(t *testing.T) {
 		{"truncate", "TRUNCATE user_activity", "permission denied for table user_activity"},
 		{"delete rows", "DELETE FROM user_activity", "permission denied for table user_activity"},
 		{"update rows", "UPDATE user_activity SET price = 0", "permission denied for table user_activity"},
-		{"read rejects", "SELECT raw_line FROM user_activity_rejects", "permission denied for table user_activity_rejects"},
+		{"read rejects", "SELECT raw_line FROM ingest_rejects", "permission denied for table ingest_rejects"},
+		{"read rejects' view", "SELECT raw_line FROM user_activity_rejects", "permission denied for view user_activity_rejects"},
 		{"rewrite ledger", "UPDATE ingest_ledger SET file_name = 'x'", "permission denied for table ingest_ledger"},
 		{"resize a file", "UPDATE ingest_files SET size_bytes = 0", "permission denied for table ingest_files"},
-		{"delete rejects", "DELETE FROM user_activity_rejects", "permission denied for table user_activity_rejects"},
+		{"delete rejects", "DELETE FROM ingest_rejects", "permission denied for table ingest_rejects"},
+		{"delete via view", "DELETE FROM user_activity_rejects", "permission denied for view user_activity_rejects"},
 		{"create table", "CREATE TABLE public.scratch (i int)", "permission denied for schema public"},
 		{"schema history", "DELETE FROM schema_migrations", "permission denied for table schema_migrations"},
 		{"server file", "COPY user_activity FROM '/etc/passwd'", "must be superuser or have privileges of the pg_read_server_files role"},

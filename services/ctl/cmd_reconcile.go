@@ -57,7 +57,11 @@ func runReconcile(ctx context.Context, args []string, stdout io.Writer, log *slo
 		return err
 	}
 	log.Debug("reconciling", "data_dir", cfg.Data.Dir, "database", postgres.Redact(cfg.Postgres.URL))
-	report, err := reconcile.Run(ctx, reconcile.Sources{Dirs: cfg.Data, DB: pool, Streams: reconcile.JetStream{JS: js}, Settings: cfg.Stream})
+	names, err := contractNames(cfg.Contracts)
+	if err != nil {
+		return err
+	}
+	report, err := reconcile.Run(ctx, reconcile.Sources{Dirs: cfg.Data, DB: pool, Streams: reconcile.JetStream{JS: js}, Settings: cfg.Stream, Contracts: names})
 	if err != nil {
 		return err
 	}

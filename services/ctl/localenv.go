@@ -16,10 +16,11 @@ import (
 // operatorEnv is what the operator commands read, from the very variables
 // the services read.
 type operatorEnv struct {
-	Data     datadir.Config
-	NATS     natsconn.Config
-	Stream   ingest.Settings
-	Postgres postgres.Config
+	Data      datadir.Config
+	NATS      natsconn.Config
+	Stream    ingest.Settings
+	Postgres  postgres.Config
+	Contracts string `env:"CONTRACTS_DIR" envDefault:"./contracts" help:"directory of the contract declarations (*.yaml)"`
 }
 
 // loadOperatorEnv reads the environment (overrides win), defaulting to the

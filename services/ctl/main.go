@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"credentials": {"make a deployment's NATS nkeys and database password files (once) and print the NATS server's environment", runCredentials},
 	"db-login":    {"let a PostgreSQL role log in with the password in a file (sent as a SCRAM verifier)", runDBLogin},
 	"reconcile":   {"list every archived file that is not loaded, and why (read-only)", runReconcile},
+	"contracts":   {"list the contracts: table, files, header, key, consumer, and whether each fits its table (read-only)", runContracts},
 	"redrive":     {"put fixed rejected files, or dead letters, back through the pipeline", runRedrive},
 }
 

@@ -152,3 +152,33 @@ func TestOversizedRowPart(t *testing.T) {
 		t.Errorf("ParsePart accepted %s -1: %v", HeaderOversized, err)
 	}
 }
+
+func TestContractTopology(t *testing.T) {
+	s := Settings{Stream: "INGEST", SubjectPrefix: "ingest", Consumer: "loader", DefaultContract: "user_activity"}
+	if got := s.ContractTopology("user_activity"); got != (Contract{Name: "user_activity", DataSubject: "ingest.data", RejectedSubject: "ingest.rejected", Consumer: "loader"}) {
+		t.Errorf("default contract: %+v, want the names from before contracts", got)
+	}
+	if got := s.ContractTopology("orders"); got != (Contract{Name: "orders", DataSubject: "ingest.data.orders", RejectedSubject: "ingest.rejected.orders", Consumer: "loader-orders"}) {
+		t.Errorf("orders: %+v", got)
+	}
+	cfg := s.ContractConsumerConfig(s.ContractTopology("orders"))
+	if cfg.Durable != "loader-orders" || len(cfg.FilterSubjects) != 2 || cfg.FilterSubjects[0] != "ingest.data.orders" {
+		t.Errorf("orders consumer: %+v", cfg)
+	}
+	for subject, want := range map[string]bool{
+		"ingest.data": true, "ingest.rejected": true, "ingest.data.orders": true, "ingest.rejected.orders": true,
+		"ingest.data.": false, "ingest.data.a.b": false, "ingest.other": false, "dlq.ingest": false, "ingest.data.*": false,
+	} {
+		if got := s.IsIngestSubject(subject); got != want {
+			t.Errorf("IsIngestSubject(%q) = %v, want %v", subject, got, want)
+		}
+	}
+	p := Part{FileID: strings.Repeat("a", 64), From: 0, To: 10, Contract: "orders"}
+	if p.MsgID() != "orders:"+strings.Repeat("a", 64)+".0-10" || p.FileKey() != "orders:"+strings.Repeat("a", 64) {
+		t.Errorf("orders part: id %s, key %s", p.MsgID(), p.FileKey())
+	}
+	p.Contract = ""
+	if p.MsgID() != strings.Repeat("a", 64)+".0-10" {
+		t.Errorf("default contract part id %s changed", p.MsgID())
+	}
+}

@@ -7,6 +7,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -68,6 +69,20 @@ type Contract struct {
 	DataSubject     string
 	RejectedSubject string
 	Consumer        string
+}
+
+// IsIngestSubject reports whether subject carries ingest messages: the
+// default contract's subjects or another contract's.
+func (s Settings) IsIngestSubject(subject string) bool {
+	for _, base := range []string{s.DataSubject(), s.RejectedSubject()} {
+		if subject == base {
+			return true
+		}
+		if name, ok := strings.CutPrefix(subject, base+"."); ok && name != "" && !strings.ContainsAny(name, ".*> ") {
+			return true
+		}
+	}
+	return false
 }
 
 // ContractTopology returns the subjects and consumer of contract name. The

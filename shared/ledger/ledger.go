@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -50,7 +51,36 @@ func (p Progress) Loaded() bool { return p.whole || p.legacy }
 // from ingest_files, which outlives the per-message ledger rows; counts of
 // parts and rows come from the ledger while it holds them. Only data parts
 // count, not a rejection notice that carries the same file id.
-func Files(ctx context.Context, q Querier, ids []string) (map[string]Progress, error) {
+//
+// A file of a contract other than the default one is keyed by
+// "<contract>:<id>" (see ingest.Part.FileKey); such contracts are named in
+// contracts, and a content id loaded under any of them counts as loaded.
+func Files(ctx context.Context, q Querier, ids []string, contracts ...string) (map[string]Progress, error) {
+	keys, content := slices.Clone(ids), map[string]string{}
+	for _, c := range contracts {
+		for _, id := range ids {
+			keys = append(keys, c+":"+id)
+			content[c+":"+id] = id
+		}
+	}
+	byKey, err := files(ctx, q, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Progress, len(ids))
+	for key, p := range byKey {
+		id, ok := content[key]
+		if !ok {
+			id = key
+		}
+		if have, seen := out[id]; !seen || !have.Loaded() && p.Loaded() {
+			out[id] = p
+		}
+	}
+	return out, nil
+}
+
+func files(ctx context.Context, q Querier, ids []string) (map[string]Progress, error) {
 	out := make(map[string]Progress, len(ids))
 	rows, err := q.Query(ctx, `
 		SELECT file_id, coalesce(size_bytes, 0), coalesce(loaded @> int8range(0, size_bytes), false),

@@ -27,3 +27,10 @@ func (m Metrics) Histogram(name, help string, buckets []float64) prometheus.Hist
 	m.reg.MustRegister(h)
 	return h
 }
+
+// GaugeVec registers a gauge with labels.
+func (m Metrics) GaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: m.subsystem, Name: name, Help: help}, labels)
+	m.reg.MustRegister(g)
+	return g
+}

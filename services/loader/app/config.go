@@ -30,6 +30,8 @@ type Config struct {
 	BatchWait     time.Duration    `env:"LOADER_BATCH_WAIT" envDefault:"0s" help:"extra wait for a batch to fill once a message arrived; 0 loads what is there"`
 	MaxBackoff    time.Duration    `env:"LOADER_MAX_BACKOFF" envDefault:"30s" help:"longest pause between retries while PostgreSQL or NATS is unavailable"`
 	Migrate       bool             `env:"LOADER_MIGRATE" envDefault:"true" help:"apply schema migrations on start (safe with several loaders)"`
+	ContractsDir  string           `env:"CONTRACTS_DIR" envDefault:"./contracts" help:"directory of the contract declarations (*.yaml); changes are picked up while running"`
+	ContractsPoll time.Duration    `env:"CONTRACTS_POLL" envDefault:"2s" help:"how often the declarations and their tables are read again"`
 }
 
 // Validate checks the loader's own settings.
@@ -43,6 +45,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BatchMessages < 1 || c.BatchRows < 1 || c.BatchBytes < 1 {
 		errs = append(errs, errors.New("LOADER_BATCH_MESSAGES, LOADER_BATCH_ROWS and LOADER_BATCH_BYTES must be positive"))
+	}
+	if c.ContractsPoll < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("CONTRACTS_POLL is %s, want at least 100ms", c.ContractsPoll))
 	}
 	if c.BatchWait < 0 || c.MaxBackoff < 100*time.Millisecond {
 		errs = append(errs, errors.New("LOADER_BATCH_WAIT must not be negative and LOADER_MAX_BACKOFF at least 100ms"))

@@ -17,6 +17,7 @@ type metrics struct {
 	redelivered, retries, deadLetters           prometheus.Counter
 	batchMessages, batchRows, batchSeconds      prometheus.Histogram
 	landedToCommitted                           prometheus.Histogram
+	contractLoading                             *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -26,8 +27,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batches:           counter("batches_committed_total", "Transactions committed."),
 		applied:           counter("messages_applied_total", "Messages (file parts and rejection notices) applied."),
 		skipped:           counter("messages_skipped_total", "Messages acknowledged without writing: the ledger had them (redelivery, re-publish)."),
-		loaded:            counter("rows_loaded_total", "Rows inserted into user_activity."),
-		rejected:          counter("rows_rejected_total", "Rows written to user_activity_rejects."),
+		loaded:            counter("rows_loaded_total", "Rows inserted into the contracts' tables."),
+		rejected:          counter("rows_rejected_total", "Rows written to ingest_rejects (user_activity_rejects for user_activity)."),
 		redelivered:       counter("redeliveries_total", "Messages received more than once."),
 		retries:           counter("retries_total", "Batch attempts that failed on PostgreSQL or NATS and were retried."),
 		deadLetters:       counter("dead_letters_total", "Messages moved to the dead-letter stream."),
@@ -35,7 +36,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batchRows:         histogram("batch_rows", "Rows loaded per committed batch.", prometheus.ExponentialBuckets(10, 4, 10)),
 		batchSeconds:      histogram("batch_duration_seconds", "Time to apply and commit a batch.", prometheus.ExponentialBuckets(0.001, 2, 16)),
 		landedToCommitted: histogram("landed_to_committed_seconds", "From a file's landing in input to its rows being committed.", prometheus.ExponentialBuckets(0.001, 2, 18)),
+		contractLoading:   r.GaugeVec("contract_loading", "1 while a contract's loader runs, 0 while the contract is refused (see the log for why).", "contract"),
 	}
+}
+
+func (m *metrics) ContractState(name string, loading bool) {
+	v := 0.0
+	if loading {
+		v = 1
+	}
+	m.contractLoading.WithLabelValues(name).Set(v)
 }
 
 func (m *metrics) BatchCommitted(messages, loaded, rejected, skipped int, took time.Duration) {

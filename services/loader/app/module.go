@@ -18,6 +18,9 @@ import (
 	"github.com/tributary-dev/tributary/services/loader/internal/loader"
 	"github.com/tributary-dev/tributary/services/loader/internal/retention"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
+	"github.com/tributary-dev/tributary/services/loader/internal/supervise"
+	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/schema"
 	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/shared/fxapp"
 	"github.com/tributary-dev/tributary/shared/logging"
@@ -38,8 +41,8 @@ func Module(cfg Config) fx.Option {
 		telemetry.Module,
 		natsconn.Module,
 		postgres.Module,
-		fx.Provide(newMetrics, newLoader, newCleaner),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *loader.Loader, rc *retention.Cleaner, h *telemetry.Health,
+		fx.Provide(newMetrics, newSupervisor, newCleaner),
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *supervise.Supervisor, rc *retention.Cleaner, h *telemetry.Health,
 			reg prometheus.Registerer, js jetstream.JetStream, pool *pgxpool.Pool, c Config) {
 			h.Add("stream", func(ctx context.Context) error {
 				if _, err := js.Stream(ctx, c.Stream.Stream); err != nil {
@@ -56,11 +59,25 @@ func Module(cfg Config) fx.Option {
 	)
 }
 
-func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Pool, m *metrics, log *slog.Logger) *loader.Loader {
+func newSupervisor(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Pool, m *metrics, log *slog.Logger) *supervise.Supervisor {
 	var migrate func(context.Context) error
 	if c.Migrate {
 		migrate = func(ctx context.Context) error { return db.Migrate(ctx, pool, log) }
 	}
+	budget, dlq := deadletter.NewBudget(pool), deadletter.New(js, c.Stream, time.Now)
+	return supervise.New(supervise.Config{Dir: c.ContractsDir, Every: c.ContractsPoll}, supervise.Deps{
+		Migrate:  migrate,
+		Catalog:  pool,
+		Observer: m,
+		Log:      log,
+		NewRunner: func(t *schema.Table) supervise.Runner {
+			return newLoader(c, js, nc, store.New(pool, t), budget, dlq, m, log.With("contract", t.Contract), c.Stream.ContractTopology(t.Contract))
+		},
+	})
+}
+
+func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, st *store.Store, budget *deadletter.Budget, dlq *deadletter.Queue,
+	m *metrics, log *slog.Logger, topo ingest.Contract) *loader.Loader {
 	return loader.New(loader.Config{
 		Workers: c.Workers,
 		Limits: fetch.Limits{
@@ -72,30 +89,42 @@ func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpool.Po
 		// One AckWait of trying to store a dead letter, then the message
 		// is handed back (NakWithDelay MaxBackoff) and the worker goes on.
 		DeadLetterWait: c.Stream.AckWait,
+		Contract:       topo,
 	}, c.Stream, loader.Deps{
 		JetStream:   js,
 		CheckNATS:   func() error { return natsconn.CheckServer(nc) },
-		Migrate:     migrate,
-		Store:       store.New(pool),
-		DeadLetters: deadletter.New(js, c.Stream, time.Now),
-		Budget:      deadletter.NewBudget(pool),
+		Store:       st,
+		DeadLetters: dlq,
+		Budget:      budget,
 		Observer:    m,
 		Log:         log,
 		Now:         time.Now,
 	})
 }
 
-func newCleaner(c Config, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger) *retention.Cleaner {
+func newCleaner(c Config, js jetstream.JetStream, pool *pgxpool.Pool, sup *supervise.Supervisor, log *slog.Logger) *retention.Cleaner {
+	// The ledger is pruned below the lowest ack floor of the contracts'
+	// consumers: the messages of every contract share the stream's
+	// sequence numbers.
 	ackFloor := func(ctx context.Context) (uint64, error) {
-		cons, err := js.Consumer(ctx, c.Stream.Stream, c.Stream.Consumer)
+		stream, err := js.Stream(ctx, c.Stream.Stream)
 		if err != nil {
 			return 0, err
 		}
-		info, err := cons.Info(ctx)
-		if err != nil {
+		floor, found := uint64(0), false
+		consumers := stream.ListConsumers(ctx)
+		for info := range consumers.Info() {
+			if !found || info.AckFloor.Stream < floor {
+				floor, found = info.AckFloor.Stream, true
+			}
+		}
+		if err := consumers.Err(); err != nil {
 			return 0, err
 		}
-		return info.AckFloor.Stream, nil
+		if !found {
+			return 0, fmt.Errorf("stream %s has no consumer yet", c.Stream.Stream)
+		}
+		return floor, nil
 	}
-	return retention.New(c.Retention, pool, ackFloor, c.Data.Path(datadir.Archive), log, time.Now)
+	return retention.New(c.Retention, pool, ackFloor, c.Data.Path(datadir.Archive), log, time.Now).WithContracts(sup.Names)
 }

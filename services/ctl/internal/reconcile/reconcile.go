@@ -45,6 +45,9 @@ type Sources struct {
 	DB       ledger.Querier
 	Streams  Streams
 	Settings ingest.Settings
+	// Contracts names the declared contracts, whose files the ledger keys
+	// by contract (see ledger.Files).
+	Contracts []string
 }
 
 // File states of an archived file that is not loaded.
@@ -123,7 +126,7 @@ func Run(ctx context.Context, src Sources) (*Report, error) {
 		return nil, err
 	}
 	r.Archived = len(archived)
-	progress, err := ledgerProgress(ctx, src.DB, archived)
+	progress, err := ledgerProgress(ctx, src.DB, archived, src.Contracts)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +203,7 @@ func hashArchive(dir string) ([]archivedFile, error) {
 	return out, nil
 }
 
-func ledgerProgress(ctx context.Context, db ledger.Querier, files []archivedFile) (map[string]ledger.Progress, error) {
+func ledgerProgress(ctx context.Context, db ledger.Querier, files []archivedFile, contracts []string) (map[string]ledger.Progress, error) {
 	out := map[string]ledger.Progress{}
 	const batch = 1000
 	for i := 0; i < len(files); i += batch {
@@ -208,7 +211,7 @@ func ledgerProgress(ctx context.Context, db ledger.Querier, files []archivedFile
 		for _, f := range files[i:min(i+batch, len(files))] {
 			ids = append(ids, f.FileID)
 		}
-		p, err := ledger.Files(ctx, db, ids)
+		p, err := ledger.Files(ctx, db, ids, contracts...)
 		if err != nil {
 			return nil, err
 		}

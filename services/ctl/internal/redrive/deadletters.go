@@ -103,9 +103,9 @@ func (d *DeadLetters) Redrive(ctx context.Context, seq uint64) (uint64, error) {
 		return 0, fmt.Errorf("read dead letter %d: %w", seq, err)
 	}
 	subject := m.Header.Get(ingest.HeaderDeadSubject)
-	if subject != d.settings.DataSubject() && subject != d.settings.RejectedSubject() {
-		return 0, fmt.Errorf("dead letter %d came from subject %q, which is not %s or %s: not re-driven",
-			seq, subject, d.settings.DataSubject(), d.settings.RejectedSubject())
+	if !d.settings.IsIngestSubject(subject) {
+		return 0, fmt.Errorf("dead letter %d came from subject %q, which is not %s or %s, or a contract's (%s.<contract>): not re-driven",
+			seq, subject, d.settings.DataSubject(), d.settings.RejectedSubject(), d.settings.DataSubject())
 	}
 	msg := &nats.Msg{Subject: subject, Header: original(m.Header), Data: m.Data}
 	ack, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(d.settings.Stream))

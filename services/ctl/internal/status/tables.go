@@ -23,7 +23,7 @@ type Tables struct {
 	Rows               Count      // rows in user_activity
 	RowsLastMinute     int64      // rows committed in the last minute (exact, from the ledger)
 	MessagesLastMinute int64      // messages committed in the last minute (exact, from the ledger)
-	RejectedRows       Count      // rows in user_activity_rejects
+	RejectedRows       Count      // rows in ingest_rejects (every contract's)
 	RejectedFiles      Count      // rows in rejected_files
 	ExactUpTo          int64      // the largest count taken exactly
 	LastCommit         *time.Time // latest commit in the ledger; nil before the first
@@ -38,7 +38,7 @@ type Tables struct {
 const tablesQuery = `WITH estimate AS (
 	SELECT c.relname, CASE WHEN s.n_live_tup > 0 THEN s.n_live_tup ELSE greatest(c.reltuples, 0)::bigint END AS n
 	FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-	WHERE c.oid IN ('user_activity'::regclass, 'user_activity_rejects'::regclass, 'rejected_files'::regclass)
+	WHERE c.oid IN ('user_activity'::regclass, 'ingest_rejects'::regclass, 'rejected_files'::regclass)
 ), recent AS (
 	SELECT coalesce(sum(rows_loaded), 0) AS rows, count(*) AS messages
 	FROM ingest_ledger WHERE committed_at > now() - interval '1 minute'
@@ -46,8 +46,8 @@ const tablesQuery = `WITH estimate AS (
 SELECT
 	(SELECT count(*) FROM (SELECT FROM user_activity LIMIT $1 + 1) x),
 	(SELECT n FROM estimate WHERE relname = 'user_activity'),
-	(SELECT count(*) FROM (SELECT FROM user_activity_rejects LIMIT $1 + 1) x),
-	(SELECT n FROM estimate WHERE relname = 'user_activity_rejects'),
+	(SELECT count(*) FROM (SELECT FROM ingest_rejects LIMIT $1 + 1) x),
+	(SELECT n FROM estimate WHERE relname = 'ingest_rejects'),
 	(SELECT count(*) FROM (SELECT FROM rejected_files LIMIT $1 + 1) x),
 	(SELECT n FROM estimate WHERE relname = 'rejected_files'),
 	recent.rows, recent.messages,

@@ -72,16 +72,19 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 func (l *Loader) decode(m jetstream.Msg, seq uint64) (store.Message, error) {
 	id := m.Headers().Get(nats.MsgIdHdr)
 	switch m.Subject() {
-	case l.settings.DataSubject():
+	case l.cfg.Contract.DataSubject:
 		p, err := ingest.ParsePart(m.Headers())
 		if err != nil {
 			return store.Message{}, fmt.Errorf("malformed part headers: %w", err)
+		}
+		if want := l.partContract(); p.Contract != want {
+			return store.Message{}, fmt.Errorf("part of contract %q on the subject of contract %q", p.Contract, l.cfg.Contract.Name)
 		}
 		if id == "" {
 			id = p.MsgID()
 		}
 		return store.Message{ID: id, Seq: seq, Part: &p, Body: m.Data()}, nil
-	case l.settings.RejectedSubject():
+	case l.cfg.Contract.RejectedSubject:
 		r := ingest.ParseRejection(m.Headers())
 		if id == "" {
 			id = r.MsgID()
@@ -89,6 +92,15 @@ func (l *Loader) decode(m jetstream.Msg, seq uint64) (store.Message, error) {
 		return store.Message{ID: id, Seq: seq, Rejection: &r}, nil
 	}
 	return store.Message{}, fmt.Errorf("unexpected subject %q", m.Subject())
+}
+
+// partContract is what the parts of this loader's contract carry in
+// Part.Contract: nothing for the default contract.
+func (l *Loader) partContract() string {
+	if l.cfg.Contract.Name == l.settings.DefaultContract {
+		return ""
+	}
+	return l.cfg.Contract.Name
 }
 
 // applyBatch writes a batch of first deliveries and acknowledges it after

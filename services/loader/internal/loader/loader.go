@@ -62,6 +62,9 @@ type Config struct {
 	// DeadLetterWait bounds the time spent storing one dead letter (AckWait
 	// when zero); after it the message is handed back for later.
 	DeadLetterWait time.Duration
+	// Contract is the subjects and consumer of the contract loaded; the
+	// default contract's when zero.
+	Contract ingest.Contract
 }
 
 // Loader consumes the ingest stream into PostgreSQL.
@@ -100,6 +103,9 @@ func New(cfg Config, settings ingest.Settings, d Deps) *Loader {
 	if cfg.DeadLetterWait <= 0 {
 		cfg.DeadLetterWait = cfg.AckWait
 	}
+	if cfg.Contract.Consumer == "" {
+		cfg.Contract = settings.ContractTopology(settings.DefaultContract)
+	}
 	return &Loader{cfg: cfg, settings: settings, js: d.JetStream, check: d.CheckNATS, migrate: d.Migrate,
 		store: d.Store, dlq: d.DeadLetters, budget: d.Budget, obs: d.Observer, log: d.Log, now: d.Now}
 }
@@ -122,7 +128,7 @@ func (l *Loader) Run(ctx context.Context) error {
 	if err := l.prepare(ctx); err != nil {
 		return err
 	}
-	l.log.Info("loading", "stream", l.settings.Stream, "consumer", l.settings.Consumer, "workers", l.cfg.Workers)
+	l.log.Info("loading", "contract", l.cfg.Contract.Name, "stream", l.settings.Stream, "consumer", l.cfg.Contract.Consumer, "workers", l.cfg.Workers)
 	var wg sync.WaitGroup
 	for range l.cfg.Workers {
 		wg.Go(func() { l.work(ctx) })
@@ -160,12 +166,12 @@ func (l *Loader) prepare(ctx context.Context) error {
 }
 
 func (l *Loader) recreateConsumer(ctx context.Context) error {
-	cons, err := l.js.CreateOrUpdateConsumer(ctx, l.settings.Stream, l.settings.ConsumerConfig())
+	cons, err := l.js.CreateOrUpdateConsumer(ctx, l.settings.Stream, l.settings.ContractConsumerConfig(l.cfg.Contract))
 	if err != nil {
 		if natsconn.IsJetStreamOff(err) {
 			return fmt.Errorf("jetstream is not enabled on the server: %w", err)
 		}
-		return fmt.Errorf("create or update consumer %s: %w", l.settings.Consumer, err)
+		return fmt.Errorf("create or update consumer %s: %w", l.cfg.Contract.Consumer, err)
 	}
 	if err := l.dlq.Prepare(ctx); err != nil {
 		return err
@@ -197,7 +203,7 @@ func (l *Loader) work(ctx context.Context) {
 		}
 		if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
 			// Deleted by hand: a running fetch would never notice (nats.go#1729).
-			l.log.Warn("consumer is gone; creating it again", "consumer", l.settings.Consumer)
+			l.log.Warn("consumer is gone; creating it again", "consumer", l.cfg.Contract.Consumer)
 			if err := l.prepare(ctx); err != nil {
 				return
 			}

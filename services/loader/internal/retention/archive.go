@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,11 +92,15 @@ func (c *Cleaner) cleanArchive(ctx context.Context, passNow time.Time) (removed,
 		for i, f := range batch {
 			ids[i] = f.id
 		}
-		first, err := firstCommits(ctx, c.db, ids)
+		var contracts []string
+		if c.contracts != nil {
+			contracts = c.contracts()
+		}
+		first, err := firstCommits(ctx, c.db, ids, contracts)
 		if err != nil {
 			return removed, unconfirmed, err
 		}
-		progress, err := ledger.Files(ctx, c.db, ids)
+		progress, err := ledger.Files(ctx, c.db, ids, contracts...)
 		if err != nil {
 			return removed, unconfirmed, err
 		}
@@ -128,12 +133,22 @@ func (c *Cleaner) cleanArchive(ctx context.Context, passNow time.Time) (removed,
 // outlives the ledger's rows). Any message counts, a rejection notice too: an
 // earlier age only makes the file eligible sooner, and it is still removed
 // only once every part is confirmed.
-func firstCommits(ctx context.Context, db DB, ids []string) (map[string]time.Time, error) {
+//
+// A file of another contract than the default is keyed "<contract>:<id>"
+// (see ledger.Files): its first commit under any of contracts counts.
+func firstCommits(ctx context.Context, db DB, ids, contracts []string) (map[string]time.Time, error) {
+	keys, content := slices.Clone(ids), map[string]string{}
+	for _, c := range contracts {
+		for _, id := range ids {
+			keys = append(keys, c+":"+id)
+			content[c+":"+id] = id
+		}
+	}
 	rows, err := db.Query(ctx, `
 		SELECT id, least((SELECT min(committed_at) FROM ingest_ledger WHERE file_id = id),
 		                 (SELECT first_at FROM ingest_files WHERE file_id = id))
 		FROM unnest($1::text[]) AS id
-		WHERE EXISTS (SELECT FROM ingest_ledger WHERE file_id = id) OR EXISTS (SELECT FROM ingest_files WHERE file_id = id)`, ids)
+		WHERE EXISTS (SELECT FROM ingest_ledger WHERE file_id = id) OR EXISTS (SELECT FROM ingest_files WHERE file_id = id)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read ledger commit times: %w", err)
 	}
@@ -142,7 +157,15 @@ func firstCommits(ctx context.Context, db DB, ids []string) (map[string]time.Tim
 		id string
 		at time.Time
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &at}, func() error { out[id] = at; return nil }); err != nil {
+	if _, err := pgx.ForEachRow(rows, []any{&id, &at}, func() error {
+		if c, ok := content[id]; ok {
+			id = c
+		}
+		if was, ok := out[id]; !ok || at.Before(was) {
+			out[id] = at
+		}
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read ledger commit times: %w", err)
 	}
 	return out, nil

@@ -112,6 +112,14 @@ type Cleaner struct {
 	log        *slog.Logger
 	now        func() time.Time  // reports and timings only: ages use the database's clock
 	ids        map[string]hashed // archived file name -> content id, while its fileKey holds
+	contracts  func() []string   // the contracts besides the default one (their files' keys); may be nil
+}
+
+// WithContracts tells the cleaner which contracts other than the default
+// one exist, so that their archived files are found in the ledger.
+func (c *Cleaner) WithContracts(names func() []string) *Cleaner {
+	c.contracts = names
+	return c
 }
 
 // New returns a Cleaner of the ledger in db and the files in archiveDir.

@@ -8,18 +8,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/tributary-dev/tributary/shared/contract"
 )
 
 // binaryCopy streams a rowSource as PostgreSQL's binary COPY format
 // (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4),
-// encoding each value straight from the parsed event into one reused
-// buffer. pgx's generic CopyFrom looks up an encode plan per value and
-// turns every price into a big.Int; that was half the loader's CPU time
-// and most of its garbage.
+// encoding each value straight from its CSV text into one reused buffer.
+// pgx's generic CopyFrom looks up an encode plan per value and turns every
+// price into a big.Int; that was half the loader's CPU time and most of its
+// garbage.
 type binaryCopy struct {
 	src  *rowSource
 	buf  []byte
@@ -69,12 +67,11 @@ func (b *binaryCopy) Read(p []byte) (n int, err error) {
 		b.off = 0
 	}
 	for !b.done && len(b.buf)-b.off < len(p) {
-		if !b.src.Next() {
+		var ok bool
+		if b.buf, ok = b.src.appendNext(b.buf); !ok {
 			b.buf = binary.BigEndian.AppendUint16(b.buf, 0xffff) // trailer: a field count of -1
 			b.done = true
-			break
 		}
-		b.buf = b.src.appendTuple(b.buf)
 	}
 	n = copy(p, b.buf[b.off:])
 	b.off += n
@@ -116,89 +113,7 @@ func panicSite() string {
 	}
 }
 
-// pgEpoch is PostgreSQL's timestamp zero, 2000-01-01 00:00:00.
-var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-
-// appendTuple encodes the current row in the order of copyColumns (and
-// its ordinal, for staging copies).
-func (s *rowSource) appendTuple(buf []byte) []byte {
-	e := &s.event
-	fields := uint16(len(copyColumns))
-	if s.keepRef {
-		fields++
-	}
-	buf = binary.BigEndian.AppendUint16(buf, fields)
-	buf = appendText(buf, e.ID)
-	buf = appendInt64(buf, e.Time.UnixMicro()-pgEpoch) // a zone-less TIMESTAMP: the wall clock read as UTC
-	buf = appendText(buf, e.Type)
-	buf = appendInt32(buf, e.ProductID)
-	buf = appendNumeric(buf, e.Price)
-	buf = appendInt32(buf, e.UserID)
-	if e.SessionID == "" {
-		buf = binary.BigEndian.AppendUint32(buf, 0xffffffff) // NULL
-	} else {
-		buf = appendText(buf, e.SessionID)
-	}
-	buf = appendInt64(buf, s.seq)
-	if s.keepRef {
-		buf = appendInt64(buf, s.ord)
-	}
-	return buf
-}
-
-func appendText(buf []byte, s string) []byte {
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
-	return append(buf, s...)
-}
-
-func appendInt32(buf []byte, v int32) []byte {
-	buf = binary.BigEndian.AppendUint32(buf, 4)
-	return binary.BigEndian.AppendUint32(buf, uint32(v))
-}
-
 func appendInt64(buf []byte, v int64) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, 8)
 	return binary.BigEndian.AppendUint64(buf, uint64(v))
-}
-
-// appendNumeric encodes cents as NUMERIC with two decimals: base-10000
-// digits (the integer part's groups, then the two decimals as the first
-// half of a group), a weight (the power of 10000 of the first digit), a
-// sign and the display scale. A zero integer part has no group (the
-// weight is then -1) and trailing zero groups are left out, as PostgreSQL
-// stores them. The contract rejects negative prices.
-func appendNumeric(buf []byte, c contract.Cents) []byte {
-	var digits [4]uint16 // enough for DECIMAL(10,2): 8 integer digits and 2 decimals
-	sign := uint16(0)
-	if c < 0 {
-		sign, c = 0x4000, -c
-	}
-	whole, frac := int64(c)/100, uint16(c%100)*100
-	n := 0
-	for v := whole; v > 0; v /= 10000 {
-		n++
-	}
-	for i, v := n-1, whole; i >= 0; i, v = i-1, v/10000 {
-		digits[i] = uint16(v % 10000)
-	}
-	weight := n - 1
-	if frac != 0 {
-		digits[n] = frac
-		n++
-	}
-	for n > 0 && digits[n-1] == 0 {
-		n--
-	}
-	if n == 0 {
-		weight = 0 // zero has no digits
-	}
-	buf = binary.BigEndian.AppendUint32(buf, uint32(8+2*n))
-	buf = binary.BigEndian.AppendUint16(buf, uint16(n))
-	buf = binary.BigEndian.AppendUint16(buf, uint16(int16(weight)))
-	buf = binary.BigEndian.AppendUint16(buf, sign)
-	buf = binary.BigEndian.AppendUint16(buf, 2) // dscale
-	for _, d := range digits[:n] {
-		buf = binary.BigEndian.AppendUint16(buf, d)
-	}
-	return buf
 }

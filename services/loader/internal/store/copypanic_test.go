@@ -7,6 +7,8 @@ import (
 
 	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/schema"
+	"github.com/tributary-dev/tributary/shared/schema/schematest"
 )
 
 // pgx reads the COPY source in a goroutine of its own, where no caller's
@@ -20,14 +22,15 @@ func TestPanicWhileReadingTheCopySourceIsADataError(t *testing.T) {
 		{ID: "m1", Seq: 1, Part: &ingest.Part{FileName: "a.csv", FirstLine: 2}, Body: []byte(body)},
 		{ID: "m2", Seq: 2, Part: &ingest.Part{FileName: "b.csv", FirstLine: 2}, Body: []byte(body)},
 	}
-	src := newRowSource(msgs, make([]rowFilter, len(msgs)), false)
+	table := schematest.UserActivity(t, pool)
+	src := newRowSource(msgs, make([]rowFilter, len(msgs)), []*schema.Mapping{table.Exact(), table.Exact()}, false)
 	src.loaded = src.loaded[:1] // the second message's first row indexes past it: a bug, in pgx's goroutine
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	err = copyRows(ctx, tx, "user_activity", copyColumns, src)
+	err = copyRows(ctx, tx, table.QualifiedName(), src.columns(), src)
 	if !IsData(err) {
 		t.Fatalf("copyRows = %v, want a *DataError", err)
 	}

@@ -41,7 +41,7 @@ func planParts(ctx context.Context, tx pgx.Tx, msgs []Message) ([]rowFilter, map
 	)
 	for _, m := range msgs {
 		if p := m.Part; p != nil && p.To > 0 {
-			ids, sizes, los, his = append(ids, p.FileID), append(sizes, p.Size), append(los, p.From), append(his, p.To)
+			ids, sizes, los, his = append(ids, p.FileKey()), append(sizes, p.Size), append(los, p.From), append(his, p.To)
 		}
 	}
 	if len(ids) == 0 {
@@ -71,9 +71,9 @@ func planParts(ctx context.Context, tx pgx.Tx, msgs []Message) ([]rowFilter, map
 			continue
 		}
 		r := ledger.Range{Lo: p.From, Hi: p.To}
-		before, ok := planned[p.FileID]
+		before, ok := planned[p.FileKey()]
 		if !ok {
-			before = loaded[p.FileID] // empty for a new file
+			before = loaded[p.FileKey()] // empty for a new file
 		}
 		todo := before.Minus(r)
 		switch {
@@ -82,7 +82,7 @@ func planParts(ctx context.Context, tx pgx.Tx, msgs []Message) ([]rowFilter, map
 		case len(todo) != 1 || todo[0] != r:
 			plans[i].keep = todo
 		}
-		planned[p.FileID] = before.Plus(r)
+		planned[p.FileKey()] = before.Plus(r)
 	}
 	update := make(map[string]ledger.Ranges, len(known))
 	for _, id := range known {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/tributary-dev/tributary/shared/schema"
 )
 
 // copyMode is how apply loads the rows of a batch.
@@ -52,12 +53,12 @@ func isRefusal(err error) bool {
 // goes through the staging path instead, without the refused rows, so that
 // duplicates are reported as usual. The refused rows are returned; in the
 // staging case they are already among src's rejects.
-func copyIsolating(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject, error) {
+func copyIsolating(ctx context.Context, tx pgx.Tx, t *schema.Table, src *rowSource) ([]reject, error) {
 	rows := encodeRows(src)
 	if _, err := tx.Exec(ctx, "SAVEPOINT ingest_isolate"); err != nil {
 		return nil, fmt.Errorf("isolate refused rows: %w", err)
 	}
-	refused, duplicates, err := copySegments(ctx, tx, rows)
+	refused, duplicates, err := copySegments(ctx, tx, copyStatement(t.QualifiedName(), src.columns()), rows, len(t.Key) > 0)
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +75,9 @@ func copyIsolating(ctx context.Context, tx pgx.Tx, src *rowSource) ([]reject, er
 	if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT ingest_isolate"); err != nil {
 		return nil, fmt.Errorf("isolate refused rows: %w", err)
 	}
-	*src = *newRowSource(src.msgs, src.plans, true)
+	*src = *newRowSource(src.msgs, src.plans, src.mappings, true)
 	src.refused = refused
-	return copyDeduplicated(ctx, tx, src)
+	return copyDeduplicated(ctx, tx, t, src)
 }
 
 // encodedRows are a batch's valid rows in binary COPY format, with where
@@ -89,10 +90,14 @@ type encodedRows struct {
 
 func encodeRows(src *rowSource) encodedRows {
 	var e encodedRows
-	for src.Next() {
-		e.offs = append(e.offs, len(e.buf))
-		e.buf = src.appendTuple(e.buf)
-		e.refs = append(e.refs, rowRef{msg: src.at, line: src.line, id: src.event.ID, raw: src.raw})
+	for {
+		start := len(e.buf)
+		var ok bool
+		if e.buf, ok = src.appendNext(e.buf); !ok {
+			break
+		}
+		e.offs = append(e.offs, start)
+		e.refs = append(e.refs, rowRef{msg: src.at, line: src.line, raw: src.raw})
 	}
 	e.offs = append(e.offs, len(e.buf))
 	return e
@@ -106,10 +111,10 @@ func (e encodedRows) segment(lo, hi int) io.Reader {
 
 // copySegments COPYs every row that PostgreSQL accepts and returns the
 // refused ones by row index, and whether any row was refused only as a
-// duplicate (left out, not refused). An error that is not a refusal (the
+// duplicate of the dedupe key (left out, not refused; a table without a
+// key refuses it as any other row). An error that is not a refusal (the
 // connection, a restart) ends it: the whole transaction is retried.
-func copySegments(ctx context.Context, tx pgx.Tx, rows encodedRows) (map[int]reject, bool, error) {
-	sql := copyStatement("user_activity", copyColumns)
+func copySegments(ctx context.Context, tx pgx.Tx, sql string, rows encodedRows, keyed bool) (map[int]reject, bool, error) {
 	refused := map[int]reject{}
 	duplicates := false
 	todo := [][2]int{{0, len(rows.refs)}}
@@ -138,7 +143,7 @@ func copySegments(ctx context.Context, tx pgx.Tx, rows encodedRows) (map[int]rej
 			todo = append(todo, [2]int{mid, hi}, [2]int{lo, mid})
 			continue
 		}
-		if pgErr.Code == "23505" {
+		if pgErr.Code == "23505" && keyed {
 			duplicates = true
 		} else {
 			refused[bad] = refusedRow(rows.refs[bad], pgErr)
@@ -213,11 +218,11 @@ func escapeNonASCII(s string) string {
 	return b.String()
 }
 
-// copyStatement is a binary COPY FROM STDIN into table's columns.
+// copyStatement is a binary COPY FROM STDIN into table's (quoted) columns.
 func copyStatement(table string, columns []string) string {
 	cols := make([]string, len(columns))
 	for i, c := range columns {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
-	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
+	return "COPY " + table + " (" + strings.Join(cols, ", ") + ") FROM STDIN (FORMAT binary)"
 }

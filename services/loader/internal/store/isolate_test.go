@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tributary-dev/tributary/db"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
+	"github.com/tributary-dev/tributary/shared/schema/schematest"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
@@ -183,7 +184,7 @@ func TestApplyFindsRefusedRowsWithoutALineNumber(t *testing.T) {
 // rejects table cannot hold it either.
 func TestApplyRejectsARowTheDatabaseEncodingCannotHold(t *testing.T) {
 	pool := latin1Database(t)
-	s := store.New(pool)
+	s := store.New(pool, schematest.UserActivity(t, pool))
 	m := part(id('l'), 1, 1, rows(0, 2)+"e-euro,2026-01-02 03:04:05,view,1,1.00,7,s€\n"+"e-acute,2026-01-02 03:04:05,view,1,1.00,7,café\n")
 	out, err := s.Apply(context.Background(), []store.Message{m})
 	if err != nil {

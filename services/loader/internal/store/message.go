@@ -30,6 +30,15 @@ func (m Message) fileID() string {
 	return m.Rejection.FileID
 }
 
+// fileKey is the ledger's name of the file: its content id within its
+// contract (see ingest.Part.FileKey).
+func (m Message) fileKey() string {
+	if m.Part != nil {
+		return m.Part.FileKey()
+	}
+	return m.Rejection.FileID
+}
+
 // FileName is the name the message's file landed under.
 func (m Message) FileName() string {
 	if m.Part != nil {
@@ -41,6 +50,6 @@ func (m Message) FileName() string {
 // Outcome says what applying a message did.
 type Outcome struct {
 	Applied  bool // false when the ledger already had it: nothing was written
-	Loaded   int  // rows inserted into user_activity
-	Rejected int  // rows written to user_activity_rejects
+	Loaded   int  // rows inserted into the contract's table
+	Rejected int  // rows written to ingest_rejects
 }

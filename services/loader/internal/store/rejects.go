@@ -7,12 +7,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tributary-dev/tributary/shared/ingest"
 )
 
 // maxRawBytes bounds the raw line kept with a reject.
 const maxRawBytes = 2048
 
-func insertRejects(ctx context.Context, tx pgx.Tx, msgs []Message, rejects []reject) error {
+func insertRejects(ctx context.Context, tx pgx.Tx, contract string, msgs []Message, rejects []reject) error {
 	if len(rejects) == 0 {
 		return nil
 	}
@@ -23,10 +24,10 @@ func insertRejects(ctx context.Context, tx pgx.Tx, msgs []Message, rejects []rej
 		if r.column != "" {
 			column = &r.column
 		}
-		rows[i] = []any{m.fileID(), m.FileName(), int32(r.line), column, r.reason, printable(r.raw, r.size), int64(m.Seq)}
+		rows[i] = []any{contract, m.fileID(), m.FileName(), int32(r.line), column, r.reason, printable(r.raw, r.size), int64(m.Seq)}
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"user_activity_rejects"},
-		[]string{"file_id", "file_name", "line_number", "column_name", "reason", "raw_line", "stream_seq"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ingest_rejects"},
+		[]string{"contract", "file_id", "file_name", "line_number", "column_name", "reason", "raw_line", "stream_seq"},
 		pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("insert rejects: %w", err)
@@ -34,9 +35,19 @@ func insertRejects(ctx context.Context, tx pgx.Tx, msgs []Message, rejects []rej
 	return nil
 }
 
-func insertRejectedFiles(ctx context.Context, tx pgx.Tx, msgs []Message) error {
-	for _, m := range msgs {
+// insertRejectedFiles records the rejection notices among msgs, and the
+// parts whose header does not fit the table (misfits, by message: each
+// part of such a file is recorded, with its range, as the file's share).
+func insertRejectedFiles(ctx context.Context, tx pgx.Tx, msgs []Message, misfits map[int]string) error {
+	for i, m := range msgs {
 		r := m.Rejection
+		if reason, ok := misfits[i]; ok {
+			p := m.Part
+			if p.Count > 1 {
+				reason = fmt.Sprintf("%s (part %d of %d, bytes %d-%d)", reason, p.Index, p.Count, p.From, p.To)
+			}
+			r = &ingest.Rejection{FileID: p.FileID, FileName: p.FileName, Reason: reason, Size: p.Size, LandedAt: p.LandedAt}
+		}
 		if r == nil {
 			continue
 		}

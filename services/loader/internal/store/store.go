@@ -8,24 +8,29 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tributary-dev/tributary/shared/schema"
 )
 
-// Store writes batches to PostgreSQL.
+// Store writes batches of one contract to PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
-	now  func() time.Time
+	pool    *pgxpool.Pool
+	table   *schema.Table
+	headers *headers
+	now     func() time.Time
 }
 
-// New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+// New returns a Store on pool loading into table.
+func New(pool *pgxpool.Pool, table *schema.Table) *Store {
+	return &Store{pool: pool, table: table, headers: newHeaders(table), now: time.Now}
+}
 
 // Apply writes msgs in one transaction and returns an outcome per message.
 // It is idempotent: applying the same messages again writes nothing.
 //
-// The fast path COPYs straight into user_activity. If an event_id is
-// already there (the same event in another file), COPY fails as a whole,
+// The fast path COPYs straight into the contract's table. If a key is
+// already there (the same row in another file), COPY fails as a whole,
 // and the batch is applied again through a staging table that loads the
-// first copy of each event and reports the others as duplicate rejects.
+// first copy of each key and reports the others as duplicate rejects.
 // Rows PostgreSQL itself refuses (see copyIsolating) are rejected alone
 // with its message, the rest loads.
 //
@@ -39,7 +44,7 @@ func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err e
 		}
 	}()
 	out, err = s.apply(ctx, msgs, copyFast)
-	if isUniqueViolation(err) {
+	if isUniqueViolation(err) && len(s.table.Key) > 0 {
 		out, err = s.apply(ctx, msgs, copyDedupe)
 	}
 	if isRefusal(err) {
@@ -63,35 +68,42 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 		if err != nil {
 			return err
 		}
-		src := newRowSource(todo, plans, mode == copyDedupe)
-		var dups []reject // rows counted as loaded that were not: duplicates, refused rows
-		switch mode {
-		case copyDedupe:
-			dups, err = copyDeduplicated(ctx, tx, src)
-		case copyIsolate:
-			dups, err = copyIsolating(ctx, tx, src)
-		default:
-			err = copyRows(ctx, tx, "user_activity", copyColumns, src)
-		}
-		if err != nil {
-			return err
-		}
-		rejects := append(src.rejects, dups...)
-		if err := insertRejects(ctx, tx, todo, rejects); err != nil {
-			return err
-		}
-		if err := insertRejectedFiles(ctx, tx, todo); err != nil {
-			return err
-		}
+		groups, misfits := s.headers.group(todo)
+		var rejects []reject
 		results := make([]Outcome, len(todo))
-		for i, n := range src.loaded {
-			results[i] = Outcome{Applied: !plans[i].none, Loaded: n}
+		for _, mappings := range groups {
+			src := newRowSource(todo, plans, mappings, mode == copyDedupe)
+			var dups []reject // rows counted as loaded that were not: duplicates, refused rows
+			switch mode {
+			case copyDedupe:
+				dups, err = copyDeduplicated(ctx, tx, s.table, src)
+			case copyIsolate:
+				dups, err = copyIsolating(ctx, tx, s.table, src)
+			default:
+				err = copyRows(ctx, tx, s.table.QualifiedName(), src.columns(), src)
+			}
+			if err != nil {
+				return err
+			}
+			rejects = append(append(rejects, src.rejects...), dups...)
+			for i, n := range src.loaded {
+				results[i].Loaded += n
+			}
+			for _, d := range dups {
+				results[d.msg].Loaded--
+			}
+		}
+		if err := insertRejects(ctx, tx, s.table.Contract, todo, rejects); err != nil {
+			return err
+		}
+		if err := insertRejectedFiles(ctx, tx, todo, misfits); err != nil {
+			return err
+		}
+		for i := range results {
+			results[i].Applied = !plans[i].none
 		}
 		for _, r := range rejects {
 			results[r.msg].Rejected++
-		}
-		for _, d := range dups {
-			results[d.msg].Loaded--
 		}
 		if err := updateLedger(ctx, tx, todo, results); err != nil {
 			return err
@@ -107,7 +119,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 	return out, err
 }
 
-// copyRows streams src into table with a binary COPY.
+// copyRows streams src into table (quoted) with a binary COPY.
 func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, src *rowSource) error {
 	if err := copyBinary(ctx, tx.Conn().PgConn(), src, copyStatement(table, columns)); err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
@@ -135,7 +147,7 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 	for _, i := range order {
 		m := msgs[i]
 		ids = append(ids, m.ID)
-		fileIDs = append(fileIDs, m.fileID())
+		fileIDs = append(fileIDs, m.fileKey())
 		names = append(names, m.FileName())
 		seqs = append(seqs, int64(m.Seq))
 		part, count, at := int32(1), int32(1), (*time.Time)(nil)

@@ -12,12 +12,13 @@ import (
 	"github.com/tributary-dev/tributary/db/dbtest"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
 	"github.com/tributary-dev/tributary/shared/ingest"
+	"github.com/tributary-dev/tributary/shared/schema/schematest"
 )
 
 func newStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := dbtest.NewPool(t)
-	return store.New(pool), pool
+	return store.New(pool, schematest.UserActivity(t, pool)), pool
 }
 
 var seq uint64
