@@ -113,10 +113,12 @@ func (p *fakePublisher) snapshot(f func()) {
 
 type nopObserver struct{}
 
-func (nopObserver) FileDiscovered()                {}
-func (nopObserver) FileArchived(string, int)       {}
-func (nopObserver) FileRejected(string, string)    {}
-func (nopObserver) ContractsLoaded(names []string) {}
+func (nopObserver) FileDiscovered()                     {}
+func (nopObserver) FileArchived(string, int)            {}
+func (nopObserver) FileRejected(string, string)         {}
+func (nopObserver) ContractsLoaded([]string)            {}
+func (nopObserver) Published(int, int64, time.Duration) {}
+func (nopObserver) PublishRetried()                     {}
 
 // openContracts opens the contracts of dir as the watcher's wiring does.
 func openContracts(t *testing.T, dir string) *contractdir.Dir {
