@@ -126,5 +126,8 @@ func (d *Dir) install(s *contracts.Set, msg string) {
 	}
 	d.current.Store(s)
 	d.log.Info(msg, "dir", d.path, "contracts", names)
+	if len(names) == 0 {
+		d.log.Warn("no contract is declared; every landed file will be rejected", "dir", d.path)
+	}
 	d.obs.ContractsLoaded(names)
 }

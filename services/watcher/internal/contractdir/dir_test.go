@@ -194,3 +194,14 @@ func TestRunReloadsWhileFilesAreMatched(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// With no valid declaration every file would be rejected: that is said.
+func TestAnEmptyDirectoryIsAWarning(t *testing.T) {
+	d, logs, _ := open(t, t.TempDir())
+	if !strings.Contains(logs.String(), `level=WARN msg="no contract is declared; every landed file will be rejected"`) {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	if got := matches(t, d, "a.csv"); got != "error: the name matches no contract's files pattern (no contract is declared)" {
+		t.Errorf("a.csv: %s", got)
+	}
+}
