@@ -83,7 +83,8 @@ func NewAt(t testing.TB, natsURL string) *Env {
 		"NATS_URL":                natsURL,
 		"DATABASE_URL":            dbURL,
 		"DATA_DIR":                e.Data.Dir,
-		"HTTP_ADDR":               "127.0.0.1:0", // "" would mean the default port: never bind 9101-9103 in tests
+		"CONTRACTS_DIR":           RepoFile("contracts"), // wherever the test runs; RepoFile follows a re-run as another user to its copy
+		"HTTP_ADDR":               "127.0.0.1:0",         // "" would mean the default port: never bind 9101-9103 in tests
 		"LOG_FORMAT":              "text",
 		"LOG_LEVEL":               "warn",
 		"WATCHER_ID":              "w1",

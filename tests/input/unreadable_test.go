@@ -88,8 +88,10 @@ func runAsNobody(t *testing.T, test string) {
 	// The checkout may be private to its owner (a clone in a 0700 temporary
 	// directory): give the child a readable copy of the configuration it loads.
 	repo := filepath.Join(dir, "repo")
-	if err := os.CopyFS(filepath.Join(repo, "deployments"), os.DirFS(harness.RepoFile("deployments"))); err != nil {
-		t.Fatal(err)
+	for _, sub := range []string{"deployments", "contracts"} {
+		if err := os.CopyFS(filepath.Join(repo, sub), os.DirFS(harness.RepoFile(sub))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := filepath.WalkDir(repo, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -19,12 +19,13 @@ type Config struct {
 	Data            datadir.Config
 	NATS            natsconn.Config
 	Stream          ingest.Settings
+	ContractsDir    string        `env:"CONTRACTS_DIR" envDefault:"./contracts" help:"directory of the contract declarations (*.yaml) that say which landed files go to which contract; re-read every WATCHER_RESCAN, and an edit that breaks a declaration keeps its last valid version"`
 	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:9102" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 	Pprof           bool          `env:"HTTP_PPROF" envDefault:"false" help:"also serve net/http/pprof on HTTP_ADDR (CPU and allocation profiles; keep off in production)"`
 	ID              string        `env:"WATCHER_ID" help:"names this watcher's claim directory; unique per watcher sharing DATA_DIR (default: host name)"`
 	Workers         int           `env:"WATCHER_WORKERS" envDefault:"4" help:"files processed at once"`
 	Settle          time.Duration `env:"WATCHER_SETTLE" envDefault:"2s" help:"age a file found by a scan (not by a rename or close event) must reach"`
-	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan"`
+	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan and of the contracts' reload"`
 	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
 	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
 }
@@ -44,6 +45,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("WATCHER_WORKERS is %d, want at least 1", c.Workers))
+	}
+	// Read here as well as at start, so that a wrong CONTRACTS_DIR is told
+	// in one line rather than at the end of fx's chain of constructors.
+	if _, err := os.ReadDir(c.ContractsDir); err != nil {
+		errs = append(errs, fmt.Errorf("CONTRACTS_DIR %q cannot be read: %w", c.ContractsDir, err))
 	}
 	if c.Rescan <= 0 || c.Settle < 0 {
 		errs = append(errs, errors.New("WATCHER_RESCAN must be positive, WATCHER_SETTLE not negative"))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tributary-dev/tributary/services/watcher/internal/contractdir"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/watcher"
 	"github.com/tributary-dev/tributary/shared/fxapp"
@@ -29,10 +30,11 @@ func Module(cfg Config) fx.Option {
 		fx.WithLogger(logging.FxLogger),
 		telemetry.Module,
 		natsconn.Module,
-		fx.Provide(newMetrics, newPublisher, newWatcher),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config, log *slog.Logger) {
+		fx.Provide(newMetrics, newContracts, newPublisher, newWatcher),
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, w *watcher.Watcher, cs *contractdir.Dir, h *telemetry.Health, reg prometheus.Registerer, js jetstream.JetStream, c Config, log *slog.Logger) {
 			h.Add("stream", streamReady(js, c.Stream.Stream))
 			registerBacklogGauges(reg, c.Data)
+			fxapp.Background(lc, sd, cs.Run)
 			fxapp.Background(lc, sd, logFailure(log, w.Run))
 		}),
 	)
@@ -66,9 +68,15 @@ func newPublisher(js jetstream.JetStream, s ingest.Settings, m *metrics, log *sl
 	return publish.New(js, s, log, m)
 }
 
-func newWatcher(c Config, pub *publish.Publisher, m *metrics, log *slog.Logger) *watcher.Watcher {
+// newContracts loads the declarations at start: a directory that cannot be
+// read stops the watcher there, before it claims any file.
+func newContracts(c Config, m *metrics, log *slog.Logger) (*contractdir.Dir, error) {
+	return contractdir.Open(c.ContractsDir, c.Rescan, log, m)
+}
+
+func newWatcher(c Config, cs *contractdir.Dir, pub *publish.Publisher, m *metrics, log *slog.Logger) *watcher.Watcher {
 	return watcher.New(watcher.Config{
 		ID: c.ID, Workers: c.Workers, Settle: c.Settle, Rescan: c.Rescan,
 		MaxFileBytes: c.MaxFileBytes, MaxPartBytes: c.MaxMessageBytes,
-	}, c.Data, pub, m, log, time.Now)
+	}, c.Data, cs, pub, m, log, time.Now)
 }

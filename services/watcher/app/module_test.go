@@ -5,8 +5,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 )
 
 func TestLogFailureSaysWhyTheWatcherStopped(t *testing.T) {
@@ -27,5 +31,16 @@ func TestLogFailureSaysWhyTheWatcherStopped(t *testing.T) {
 	_ = logFailure(log, func(ctx context.Context) error { return ctx.Err() })(ctx)
 	if buf.Len() != 0 {
 		t.Errorf("a stop asked for was logged as a failure: %q", buf.String())
+	}
+}
+
+func TestValidateSaysWhenTheContractsDirCannotBeRead(t *testing.T) {
+	c := Config{ID: "w1", Workers: 1, Rescan: time.Second, MaxFileBytes: 1, MaxMessageBytes: 4096, ContractsDir: contracttest.RepoDir()}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the repository's contracts: %v", err)
+	}
+	c.ContractsDir = filepath.Join(t.TempDir(), "missing")
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `CONTRACTS_DIR "`+c.ContractsDir+`" cannot be read`) {
+		t.Fatalf("Validate = %v", err)
 	}
 }

@@ -152,7 +152,8 @@ func New(t testing.TB, bin string, opts Options) *Cluster {
 		"NATS_URL":           c.NATSURL,
 		"DATABASE_URL":       proxied.String(),
 		"DATA_DIR":           c.Data.Dir,
-		"HTTP_ADDR":          "127.0.0.1:0", // an empty value means the default port
+		"CONTRACTS_DIR":      harness.RepoFile("contracts"), // the processes run in the test's package directory
+		"HTTP_ADDR":          "127.0.0.1:0",                 // an empty value means the default port
 		"LOG_FORMAT":         "text",
 		"LOG_LEVEL":          "info",
 		"WATCHER_ID":         "w1",

@@ -84,14 +84,28 @@ func (p *Publisher) Prepare(ctx context.Context) error {
 // File describes a file being published.
 type File struct {
 	Name     string
+	Contract string // the contract its name matched
 	LandedAt time.Time
 	Content  io.ReaderAt
 	Layout   split.Layout
 }
 
-// PublishFile publishes every part of f and returns once all are stored.
+// topology returns the subjects of contract, and the name its messages
+// carry: none for the default contract, whose messages stay as they were
+// before contracts. A file that matches no contract ("") is reported on
+// the default contract's subjects, as every file was.
+func (p *Publisher) topology(contract string) (ingest.Contract, string) {
+	if contract == "" || contract == p.settings.DefaultContract {
+		return p.settings.ContractTopology(p.settings.DefaultContract), ""
+	}
+	return p.settings.ContractTopology(contract), contract
+}
+
+// PublishFile publishes every part of f to its contract's data subject and
+// returns once all are stored.
 func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 	start := time.Now()
+	topo, contract := p.topology(f.Contract)
 	var buf []byte
 	dups := 0
 	for i, span := range f.Layout.Parts {
@@ -109,12 +123,12 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 		part := ingest.Part{
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
-			From: span.From, To: span.To, Offset: span.Offset,
+			From: span.From, To: span.To, Offset: span.Offset, Contract: contract, Columns: f.Layout.Columns,
 		}
 		if span.Oversized {
 			part.OversizedRow = span.Length
 		}
-		msg := &nats.Msg{Subject: p.settings.DataSubject(), Header: part.Header(), Data: body}
+		msg := &nats.Msg{Subject: topo.DataSubject, Header: part.Header(), Data: body}
 		dup, err := p.publish(ctx, msg)
 		if err != nil {
 			return fmt.Errorf("publish part %d/%d: %w", part.Index, part.Count, err)
@@ -133,9 +147,12 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 	return nil
 }
 
-// PublishRejection publishes the notice that a file was refused.
-func (p *Publisher) PublishRejection(ctx context.Context, r ingest.Rejection) error {
-	msg := &nats.Msg{Subject: p.settings.RejectedSubject(), Header: r.Header()}
+// PublishRejection publishes the notice that a file of contract was
+// refused, on that contract's rejected subject ("" for a file that matches
+// no contract: the default contract's).
+func (p *Publisher) PublishRejection(ctx context.Context, contract string, r ingest.Rejection) error {
+	topo, _ := p.topology(contract)
+	msg := &nats.Msg{Subject: topo.RejectedSubject, Header: r.Header()}
 	_, err := p.publish(ctx, msg)
 	return err
 }

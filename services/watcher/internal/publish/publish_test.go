@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
 	"github.com/tributary-dev/tributary/shared/ingest"
@@ -25,7 +26,7 @@ func (c *counts) PublishRetried()                               { c.retried.Add(
 
 func settings() ingest.Settings {
 	return ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", MaxBytes: 1 << 20, Replicas: 1,
-		DuplicateWindow: time.Minute, Consumer: "loader", AckWait: 5 * time.Second, MaxDeliver: 3, MaxAckPending: 100}
+		DuplicateWindow: time.Minute, Consumer: "loader", DefaultContract: "user_activity", AckWait: 5 * time.Second, MaxDeliver: 3, MaxAckPending: 100}
 }
 
 func setup(t *testing.T, s ingest.Settings) (*publish.Publisher, jetstream.JetStream, *counts) {
@@ -55,7 +56,7 @@ const csvFile = "event_id,event_time,event_type,product_id,price,user_id,session
 	"c,2026-01-01 00:00:00,view,1,1.00,1,s\n"
 
 func layout(t *testing.T, maxPart int64) split.Layout {
-	l, err := split.Inspect(strings.NewReader(csvFile), int64(len(csvFile)), maxPart)
+	l, err := split.Inspect(strings.NewReader(csvFile), int64(len(csvFile)), maxPart, contracttest.UserActivity())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestPublishWaitsWhileTheStreamIsFull(t *testing.T) {
 	for i := range 3 {
 		name := string(rune('a' + i))
 		content := strings.Replace(csvFile, "\na,", "\n"+name+name+",", 1) // distinct content, distinct ids
-		li, err := split.Inspect(strings.NewReader(content), int64(len(content)), 1<<20)
+		li, err := split.Inspect(strings.NewReader(content), int64(len(content)), 1<<20, contracttest.UserActivity())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +156,7 @@ func TestPublishSendsOnlyTheBeginningOfARowLargerThanAMessage(t *testing.T) {
 	ctx := context.Background()
 	giant := "giant," + strings.Repeat("z", 10000) + "\n"
 	content := csvFile + giant + "d,2026-01-01 00:00:00,view,1,1.00,1,s\n"
-	l, err := split.Inspect(strings.NewReader(content), int64(len(content)), 4096)
+	l, err := split.Inspect(strings.NewReader(content), int64(len(content)), 4096, contracttest.UserActivity())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,17 +3,18 @@ package split
 import (
 	"bytes"
 	"encoding/csv"
-	"strconv"
-	"strings"
+	"fmt"
 
-	"github.com/tributary-dev/tributary/shared/contract"
+	"github.com/tributary-dev/tributary/shared/contracts"
+	"github.com/tributary-dev/tributary/shared/ingest"
 )
 
 // maxHeaderBytes bounds how far into the file the header may reach.
 const maxHeaderBytes = 64 << 10
 
 // cutter receives records from the scanner: it checks the first one is the
-// header and groups the others into parts no larger than maxPart.
+// header the contract wants and groups the others into parts no larger
+// than maxPart.
 //
 // Each part's range runs from the end of the previous part (the file's
 // start for the first) to the end of its last row, so the ranges of a
@@ -22,6 +23,7 @@ const maxHeaderBytes = 64 << 10
 // the part's rows only, from its first row's first byte: blank lines
 // before a row are never counted against a message's size.
 type cutter struct {
+	contract  *contracts.Declaration
 	maxPart   int64
 	head      []byte // the first bytes after the BOM, where the header lives
 	headStart int64
@@ -35,8 +37,8 @@ type cutter struct {
 	layout    Layout
 }
 
-func newCutter(headStart, maxPart int64) *cutter {
-	return &cutter{maxPart: maxPart, headStart: headStart, head: make([]byte, 0, 4096)}
+func newCutter(d *contracts.Declaration, headStart, maxPart int64) *cutter {
+	return &cutter{contract: d, maxPart: maxPart, headStart: headStart, head: make([]byte, 0, 4096)}
 }
 
 func (c *cutter) keepHead(p []byte) {
@@ -97,18 +99,38 @@ func (c *cutter) finish(size int64) (Layout, error) {
 func (c *cutter) checkHeader(start, end int64, line int) error {
 	from, to := start-c.headStart, end-c.headStart
 	if to > int64(len(c.head)) {
-		return reject("the first row (line %d) is longer than %d bytes; want the header %q", line, maxHeaderBytes, contract.HeaderLine)
+		want := "a header line naming the columns"
+		if c.contract.Header == contracts.HeaderExact {
+			want = fmt.Sprintf("the header %q", c.contract.HeaderLine())
+		}
+		return reject("the first row (line %d) is longer than %d bytes; want %s", line, maxHeaderBytes, want)
 	}
-	fields, err := csv.NewReader(bytes.NewReader(c.head[from:to])).Read()
+	raw := c.head[from:to]
+	fields, err := csv.NewReader(bytes.NewReader(raw)).Read()
 	if err != nil {
 		return reject("the header (line %d) is not valid CSV: %v", line, err)
 	}
-	if !contract.MatchesHeader(fields) {
-		got := strings.Join(fields, ",")
-		if len(got) > 200 {
-			got = got[:200] + "..."
-		}
-		return reject("the header (line %d) is %s; want %q", line, strconv.Quote(got), contract.HeaderLine)
+	if err := c.contract.CheckHeader(fields); err != nil {
+		return reject("the header (line %d) %v", line, err)
 	}
+	if c.contract.Header == contracts.HeaderByName {
+		return c.keepColumns(raw, line)
+	}
+	return nil
+}
+
+// keepColumns keeps a by_name header line, as written, for every part. It
+// travels in each message's headers, which count against the server's
+// max_payload with the body: the bodies give it room.
+func (c *cutter) keepColumns(raw []byte, line int) error {
+	raw = bytes.TrimSuffix(raw, []byte("\n"))
+	raw = bytes.TrimSuffix(raw, []byte("\r"))
+	c.layout.Columns = string(raw)
+	room := int64(len(ingest.HeaderColumns) + len(": \r\n") + len(ingest.EncodeName(c.layout.Columns)))
+	if room > c.maxPart/2 {
+		return reject("the header (line %d) takes %d bytes as a message header, more than half the %d-byte message limit "+
+			"(WATCHER_MAX_MESSAGE_BYTES, or the server's max_payload): too little would be left for rows", line, room, c.maxPart)
+	}
+	c.maxPart -= room
 	return nil
 }

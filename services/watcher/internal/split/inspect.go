@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tributary-dev/tributary/shared/contracts"
 )
 
 // Span is a row-aligned piece of a file's data rows, sent as one message.
@@ -30,9 +32,12 @@ type Layout struct {
 	Size   int64
 	Rows   int
 	Parts  []Span
+	// Columns is the header line, as written without its line ending,
+	// when the contract maps columns by name; empty under an exact header.
+	Columns string
 }
 
-// RejectError means the file cannot be read as the contract at all. Its
+// RejectError means the file cannot be read as its contract at all. Its
 // reason is meant for a person.
 type RejectError struct{ Reason string }
 
@@ -48,10 +53,11 @@ var ErrChanged = errors.New("file changed while it was read")
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// Inspect reads the size bytes of a file from r, once. It returns the file's
-// identity and its data rows cut into parts of at most maxPart bytes, or a
-// *RejectError saying why the file cannot be loaded as a whole.
-func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
+// Inspect reads the size bytes of a file of contract d from r, once. It
+// returns the file's identity and its data rows cut into parts of at most
+// maxPart bytes, or a *RejectError saying why the file cannot be loaded as
+// a whole.
+func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout, error) {
 	if size == 0 {
 		return Layout{}, reject("file is empty (0 bytes)")
 	}
@@ -65,7 +71,7 @@ func Inspect(r io.Reader, size, maxPart int64) (Layout, error) {
 		_, _ = br.Discard(len(bom))
 		start = int64(len(bom))
 	}
-	c := newCutter(start, maxPart)
+	c := newCutter(d, start, maxPart)
 	sc := newScanner(start, c.record)
 	buf := make([]byte, chunk)
 	read := start

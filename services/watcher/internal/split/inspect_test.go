@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 	"github.com/tributary-dev/tributary/shared/contract"
+	"github.com/tributary-dev/tributary/shared/contracts"
 )
 
 const header = "event_id,event_time,event_type,product_id,price,user_id,session_id"
@@ -28,7 +30,13 @@ func file(rows int, eol string) string {
 }
 
 func inspect(s string, maxPart int64) (Layout, error) {
-	return Inspect(strings.NewReader(s), int64(len(s)), maxPart)
+	return inspectAs(userActivity, s, maxPart)
+}
+
+var userActivity = contracttest.UserActivity()
+
+func inspectAs(d *contracts.Declaration, s string, maxPart int64) (Layout, error) {
+	return Inspect(strings.NewReader(s), int64(len(s)), maxPart, d)
 }
 
 func TestInspectRejects(t *testing.T) {
@@ -151,10 +159,10 @@ func TestInspectSetsAsideARowLargerThanAMessage(t *testing.T) {
 
 func TestInspectNoticesAGrowingFile(t *testing.T) {
 	s := file(3, "\n")
-	if _, err := Inspect(strings.NewReader(s), int64(len(s))-5, 1<<20); !errors.Is(err, ErrChanged) {
+	if _, err := Inspect(strings.NewReader(s), int64(len(s))-5, 1<<20, userActivity); !errors.Is(err, ErrChanged) {
 		t.Errorf("longer than stat said: err = %v", err)
 	}
-	if _, err := Inspect(strings.NewReader(s), int64(len(s))+5, 1<<20); !errors.Is(err, ErrChanged) {
+	if _, err := Inspect(strings.NewReader(s), int64(len(s))+5, 1<<20, userActivity); !errors.Is(err, ErrChanged) {
 		t.Errorf("shorter than stat said: err = %v", err)
 	}
 }

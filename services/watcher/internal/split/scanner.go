@@ -1,5 +1,5 @@
 // Package split reads a landed file once, without holding it in memory: it
-// hashes it, checks that it can be read as the contract (header, quoting,
+// hashes it, checks that it can be read as its contract (header, quoting,
 // size) and cuts its data rows into row-aligned parts that each fit in one
 // NATS message.
 package split

@@ -15,7 +15,7 @@ import (
 func runWatcher(t *testing.T, dirs datadir.Config, pub Publisher, until func() bool) {
 	t.Helper()
 	w := New(Config{ID: "w1", Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20},
-		dirs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+		dirs, repoContracts(t), pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

@@ -3,8 +3,13 @@ package watcher
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
+	"testing"
+	"time"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/contractdir"
+	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/shared/ingest"
 )
@@ -15,8 +20,10 @@ type fakePublisher struct {
 	bodies   []string // content of each published file, read while it was published
 	tried    []string // content of every publish attempt, refused ones included
 	rejected []ingest.Rejection
-	notices  []ingest.Rejection // every rejection notice attempted, refused ones included
-	fail     error
+	// rejectedTo is the contract each of rejected was published to.
+	rejectedTo []string
+	notices    []ingest.Rejection // every rejection notice attempted, refused ones included
+	fail       error
 	// hold, when not nil, keeps every file publish waiting until it is
 	// closed, as the real publisher retries a full stream for as long as
 	// it takes.
@@ -81,7 +88,7 @@ func (p *fakePublisher) PublishFile(ctx context.Context, f publish.File) error {
 	return nil
 }
 
-func (p *fakePublisher) PublishRejection(_ context.Context, r ingest.Rejection) error {
+func (p *fakePublisher) PublishRejection(_ context.Context, contract string, r ingest.Rejection) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.notices = append(p.notices, r)
@@ -93,6 +100,7 @@ func (p *fakePublisher) PublishRejection(_ context.Context, r ingest.Rejection) 
 		return p.fail
 	}
 	p.rejected = append(p.rejected, r)
+	p.rejectedTo = append(p.rejectedTo, contract)
 	return nil
 }
 
@@ -105,6 +113,22 @@ func (p *fakePublisher) snapshot(f func()) {
 
 type nopObserver struct{}
 
-func (nopObserver) FileDiscovered()     {}
-func (nopObserver) FileArchived(int)    {}
-func (nopObserver) FileRejected(string) {}
+func (nopObserver) FileDiscovered()                     {}
+func (nopObserver) FileArchived(string, int)            {}
+func (nopObserver) FileRejected(string, string)         {}
+func (nopObserver) ContractsLoaded([]string)            {}
+func (nopObserver) Published(int, int64, time.Duration) {}
+func (nopObserver) PublishRetried()                     {}
+
+// openContracts opens the contracts of dir as the watcher's wiring does.
+func openContracts(t *testing.T, dir string) *contractdir.Dir {
+	t.Helper()
+	d, err := contractdir.Open(dir, time.Hour, slog.New(slog.DiscardHandler), nopObserver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// repoContracts are the repository's own contracts: user_activity.
+func repoContracts(t *testing.T) *contractdir.Dir { return openContracts(t, contracttest.RepoDir()) }

@@ -18,8 +18,12 @@ import (
 	"github.com/tributary-dev/tributary/shared/logging"
 )
 
-// handle publishes a claimed file and archives it, or rejects it. On any
-// other failure the file stays claimed and the next scan retries it.
+// keyContract is the log attribute naming a file's contract.
+const keyContract = "contract"
+
+// handle publishes a claimed file to its contract and archives it, or
+// rejects it. On any other failure the file stays claimed and the next
+// scan retries it.
 func (w *Watcher) handle(ctx context.Context, it item) {
 	name, claimed := it.name, it.path
 	log := w.log.With(logging.KeyFile, logging.SafeName(name))
@@ -32,9 +36,19 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		return
 	}
 	rej := ingest.Rejection{FileName: name, LandedAt: it.landedAt, Entry: entryID(info)}
+	// The contract follows from the name the file landed under, which its
+	// claim and an adoption keep: a retry, a restart or another watcher
+	// routes it the same way. Whatever befalls the file is reported there.
+	c, err := w.contracts.Match(name)
+	if err != nil {
+		rej.Reason = err.Error()
+		w.reject(ctx, it, "", rej, RejectNoContract)
+		return
+	}
+	log = log.With(keyContract, c.Name)
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, it, rej, RejectNotRegular)
+		w.reject(ctx, it, c.Name, rej, RejectNotRegular)
 		return
 	}
 	// O_NOFOLLOW: a symlink swapped in after the Lstat is refused, never
@@ -43,7 +57,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	if err != nil {
 		if class, reason := openFailure(err); reason != "" {
 			rej.Reason = reason
-			w.reject(ctx, it, rej, class)
+			w.reject(ctx, it, c.Name, rej, class)
 			return
 		}
 		log.Error("cannot open file; will retry", logging.Err(err))
@@ -58,7 +72,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	rej.Size = st.Size()
 	if class, reason := w.unacceptable(st); reason != "" {
 		rej.Reason = reason
-		w.reject(ctx, it, rej, class)
+		w.reject(ctx, it, c.Name, rej, class)
 		return
 	}
 	// A producer writing in place may pause for longer than the settle
@@ -77,7 +91,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	// Read the file itself, one byte past its size, so that Inspect sees a
 	// file that grew since the Stat (a writer the lease cannot see); the
 	// Stat again afterwards catches a change after the last read.
-	layout, err := split.Inspect(io.LimitReader(f, st.Size()+1), st.Size(), maxPart)
+	layout, err := split.Inspect(io.LimitReader(f, st.Size()+1), st.Size(), maxPart, c)
 	if err == nil && changed(f, st) {
 		err = split.ErrChanged
 	}
@@ -85,7 +99,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	switch {
 	case errors.As(err, &re):
 		rej.Reason = re.Reason
-		w.reject(ctx, it, rej, RejectFormat)
+		w.reject(ctx, it, c.Name, rej, RejectFormat)
 		return
 	case errors.Is(err, split.ErrChanged):
 		w.changedWhileRead(log, claimed)
@@ -95,7 +109,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		return
 	}
 	log = log.With(logging.KeyFileID, layout.FileID)
-	err = w.pub.PublishFile(ctx, publish.File{Name: name, LandedAt: it.landedAt, Content: f, Layout: layout})
+	err = w.pub.PublishFile(ctx, publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: f, Layout: layout})
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("cannot publish file; will retry", logging.Err(err))
@@ -113,7 +127,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		return
 	}
 	w.forget(claimed)
-	w.obs.FileArchived(layout.Rows)
+	w.obs.FileArchived(c.Name, layout.Rows)
 	log.Info("file published", logging.KeyRows, layout.Rows, "parts", len(layout.Parts), "bytes", layout.Size,
 		logging.KeyTook, w.now().Sub(start).Round(time.Microsecond))
 }
@@ -149,12 +163,16 @@ func (w *Watcher) unacceptable(st fs.FileInfo) (class, reason string) {
 	return "", ""
 }
 
-// reject records the refusal in the stream (the loader writes it to
-// rejected_files), then moves the file to rejected/ with NAME.reason beside
-// it. If the notice cannot be published the file stays claimed.
-func (w *Watcher) reject(ctx context.Context, it item, rej ingest.Rejection, class string) {
+// reject records the refusal in the stream, on the rejected subject of
+// the file's contract ("" when it has none; the loader writes it to
+// rejected_files), then moves the file to rejected/ with NAME.reason
+// beside it. If the notice cannot be published the file stays claimed.
+func (w *Watcher) reject(ctx context.Context, it item, contract string, rej ingest.Rejection, class string) {
 	log := w.log.With(logging.KeyFile, logging.SafeName(it.name))
-	if err := w.pub.PublishRejection(ctx, rej); err != nil {
+	if contract != "" {
+		log = log.With(keyContract, contract)
+	}
+	if err := w.pub.PublishRejection(ctx, contract, rej); err != nil {
 		if ctx.Err() == nil {
 			log.Error("cannot publish rejection; will retry", logging.Err(err))
 		}
@@ -170,7 +188,7 @@ func (w *Watcher) reject(ctx context.Context, it item, rej ingest.Rejection, cla
 	if err := w.root.WriteFile(target+datadir.ReasonSuffix, []byte(reason), 0o644); err != nil {
 		log.Error("cannot write rejection reason", logging.Err(err))
 	}
-	w.obs.FileRejected(class)
+	w.obs.FileRejected(contract, class)
 	log.Warn("file rejected", "reason", rej.Reason, "moved_to", logging.SafeName(target))
 }
 

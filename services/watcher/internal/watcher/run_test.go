@@ -32,8 +32,14 @@ type running struct {
 // stop is called; now shifts its clock.
 func startWatcher(t *testing.T, dirs datadir.Config, id string, pub Publisher, now func() time.Time) *running {
 	t.Helper()
+	return startWatcherWith(t, dirs, id, repoContracts(t), pub, now)
+}
+
+// startWatcherWith is startWatcher routing files by cs.
+func startWatcherWith(t *testing.T, dirs datadir.Config, id string, cs Contracts, pub Publisher, now func() time.Time) *running {
+	t.Helper()
 	w := New(Config{ID: id, Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20},
-		dirs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), now)
+		dirs, cs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), now)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- w.Run(ctx) }()

@@ -16,9 +16,16 @@ import (
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/dirwatch"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
+	"github.com/tributary-dev/tributary/shared/contracts"
 	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/shared/ingest"
 )
+
+// Contracts gives the contract of a landed file from its name; see package
+// contractdir. Each call sees one consistent set of declarations.
+type Contracts interface {
+	Match(name string) (*contracts.Declaration, error)
+}
 
 // Publisher sends files and rejection notices to JetStream; see package
 // publish.
@@ -26,14 +33,15 @@ type Publisher interface {
 	Prepare(ctx context.Context) error
 	MaxPartBytes(limit int64) int64
 	PublishFile(ctx context.Context, f publish.File) error
-	PublishRejection(ctx context.Context, r ingest.Rejection) error
+	PublishRejection(ctx context.Context, contract string, r ingest.Rejection) error
 }
 
-// Observer is told what happens to files, for metrics.
+// Observer is told what happens to files, for metrics. A file that matches
+// no contract is rejected with contract "".
 type Observer interface {
 	FileDiscovered()
-	FileArchived(rows int)
-	FileRejected(class string) // one of RejectClasses
+	FileArchived(contract string, rows int)
+	FileRejected(contract, class string) // class is one of RejectClasses
 }
 
 // Classes of whole-file rejections: a bounded set, fit for a metric label.
@@ -41,12 +49,13 @@ const (
 	RejectNotRegular = "not_regular" // symlink, directory, FIFO, device, socket
 	RejectHardLinks  = "hard_links"
 	RejectTooLarge   = "too_large"
-	RejectUnreadable = "unreadable" // permission denied
-	RejectFormat     = "format"     // empty, bad header or encoding, unsplittable record
+	RejectUnreadable = "unreadable"  // permission denied
+	RejectFormat     = "format"      // empty, bad header or encoding, unsplittable record
+	RejectNoContract = "no_contract" // the name matches no contract's files pattern, or two equally
 )
 
 // RejectClasses lists every class FileRejected may report.
-var RejectClasses = []string{RejectNotRegular, RejectHardLinks, RejectTooLarge, RejectUnreadable, RejectFormat}
+var RejectClasses = []string{RejectNotRegular, RejectHardLinks, RejectTooLarge, RejectUnreadable, RejectFormat, RejectNoContract}
 
 // Config tunes the watcher.
 type Config struct {
@@ -60,12 +69,13 @@ type Config struct {
 
 // Watcher moves files from input to the stream.
 type Watcher struct {
-	cfg  Config
-	dirs datadir.Config
-	pub  Publisher
-	obs  Observer
-	log  *slog.Logger
-	now  func() time.Time
+	cfg       Config
+	dirs      datadir.Config
+	contracts Contracts
+	pub       Publisher
+	obs       Observer
+	log       *slog.Logger
+	now       func() time.Time
 
 	root  *os.Root
 	queue chan item
@@ -84,14 +94,14 @@ type Watcher struct {
 // item is a claimed file to handle.
 type item struct {
 	path     string // relative to the data dir: claimed/<id>/NAME, or in a slot claimed/<id>/.N/NAME
-	name     string // the name it landed under, published with it
+	name     string // the name it landed under, published with it; claims and adoptions keep it, and it names the contract
 	landedAt time.Time
 }
 
 // New returns a Watcher.
-func New(cfg Config, dirs datadir.Config, pub Publisher, obs Observer, log *slog.Logger, now func() time.Time) *Watcher {
+func New(cfg Config, dirs datadir.Config, cs Contracts, pub Publisher, obs Observer, log *slog.Logger, now func() time.Time) *Watcher {
 	return &Watcher{
-		cfg: cfg, dirs: dirs, pub: pub, obs: obs, log: log, now: now,
+		cfg: cfg, dirs: dirs, contracts: cs, pub: pub, obs: obs, log: log, now: now,
 		lockWait:  3 * time.Second,
 		queue:     make(chan item, 4096),
 		queued:    map[string]bool{},

@@ -27,7 +27,7 @@ func newWatcher(t *testing.T, pub Publisher) *Watcher {
 		t.Fatal(err)
 	}
 	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20,
-		MaxPartBytes: 1 << 20}, dirs, pub, nopObserver{},
+		MaxPartBytes: 1 << 20}, dirs, repoContracts(t), pub, nopObserver{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	root, err := os.OpenRoot(dirs.Dir)
 	if err != nil {

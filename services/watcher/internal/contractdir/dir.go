@@ -1,0 +1,133 @@
+// Package contractdir keeps the watcher's view of the contracts declared in
+// a directory current while it runs: which contract each landed file
+// belongs to. An edit that breaks a declaration never reroutes its files:
+// the declaration keeps its last valid version until the edit is fixed.
+package contractdir
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tributary-dev/tributary/shared/contracts"
+	"github.com/tributary-dev/tributary/shared/logging"
+)
+
+// Observer is told which contracts are in force, for metrics.
+type Observer interface {
+	ContractsLoaded(names []string)
+}
+
+// Dir is the contracts of one directory, reloaded when they change.
+//
+// It polls rather than watching with inotify: Load reads every declaration
+// anyway (a few small files) and its Digest tells whether any changed, so
+// a poll catches every way a declaration is replaced (an editor's
+// write-and-rename, a Kubernetes ConfigMap's symlink swap, a directory
+// mounted over) with no event to miss and no queue to overflow, at the
+// cost of a delay of one interval.
+type Dir struct {
+	path     string
+	interval time.Duration
+	log      *slog.Logger
+	obs      Observer
+
+	// current is replaced whole, never changed: a file is routed by the
+	// one Set it read, so a reload cannot race its processing.
+	current atomic.Pointer[contracts.Set]
+	failing bool // the last reload could not read the directory; Run's only
+}
+
+// Open loads the contracts of path, logging each refused declaration. Only
+// a directory that cannot be read is an error.
+func Open(path string, interval time.Duration, log *slog.Logger, obs Observer) (*Dir, error) {
+	d := &Dir{path: path, interval: interval, log: log, obs: obs}
+	s, err := contracts.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("contracts dir %s (CONTRACTS_DIR): %w", path, err)
+	}
+	d.install(s, "contracts loaded")
+	return d, nil
+}
+
+// Match returns the contract of a landed file named name; see
+// contracts.Set.Match.
+func (d *Dir) Match(name string) (*contracts.Declaration, error) {
+	return d.current.Load().Match(name)
+}
+
+// Run reloads the contracts every interval until ctx ends.
+func (d *Dir) Run(ctx context.Context) error {
+	ticker := time.NewTicker(d.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			d.reload()
+		}
+	}
+}
+
+// reload installs the declarations if they changed since the last load.
+// A directory that cannot be read keeps the contracts in force.
+func (d *Dir) reload() {
+	s, err := contracts.Load(d.path)
+	if err != nil {
+		if !d.failing {
+			d.log.Error("cannot reload contracts; keeping those in force", "dir", d.path, logging.Err(err))
+		}
+		d.failing = true
+		return
+	}
+	d.failing = false
+	if s.Digest == d.current.Load().Digest {
+		return
+	}
+	d.install(d.keepLastValid(s), "contracts reloaded")
+}
+
+// keepLastValid returns s with the version in force of each declaration s
+// refuses: a file of that contract goes on being routed to it rather than
+// to whichever pattern matches next, or rejected.
+func (d *Dir) keepLastValid(s *contracts.Set) *contracts.Set {
+	old := d.current.Load()
+	merged := &contracts.Set{Declared: slices.Clone(s.Declared), Refused: s.Refused, Digest: s.Digest}
+	for _, name := range slices.Sorted(maps.Keys(s.Refused)) {
+		if prev, ok := old.Get(name); ok {
+			d.log.Error("contract refused on reload; keeping its last valid version", "contract", name, logging.Err(s.Refused[name]))
+			merged.Declared = append(merged.Declared, prev)
+		}
+	}
+	slices.SortFunc(merged.Declared, func(a, b *contracts.Declaration) int { return strings.Compare(a.Name, b.Name) })
+	return merged
+}
+
+// install puts s in force and says so.
+func (d *Dir) install(s *contracts.Set, msg string) {
+	kept := map[string]bool{}
+	for _, c := range s.Declared {
+		kept[c.Name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Refused)) {
+		if !kept[name] {
+			d.log.Error("contract refused", "contract", name, logging.Err(s.Refused[name]))
+		}
+	}
+	names := make([]string, len(s.Declared))
+	for i, c := range s.Declared {
+		names[i] = c.Name
+	}
+	d.current.Store(s)
+	d.log.Info(msg, "dir", d.path, "contracts", names)
+	if len(names) == 0 {
+		d.log.Warn("no contract is declared; every landed file will be rejected", "dir", d.path)
+	}
+	d.obs.ContractsLoaded(names)
+}
