@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"time"
@@ -20,23 +21,20 @@ func chart(r *Report, path string) error {
 	tp := plot.New()
 	tp.Title.Text = "Throughput over time"
 	tp.X.Label.Text = "seconds since the start (rate over a tenth of the run)"
-	tp.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range ticks {
-			if ticks[i].Label != "" {
-				ticks[i].Label = count(int64(ticks[i].Value))
-			}
-		}
-		return ticks
-	})
+	tp.Y.Tick.Marker = counted(plot.DefaultTicks{})
 	tp.Y.Label.Text = "rows committed per second"
 	tp.Legend.Top = true
 	var lines []any
-	for _, c := range r.copyShown {
-		lines = append(lines, c.Name, xys(c.Series))
+	for _, s := range r.setsOf(setMain) {
+		for _, c := range s.copyShown {
+			lines = append(lines, c.Name+", "+c.IDs, xys(c.Series))
+		}
+		for _, p := range s.pipelineShown {
+			lines = append(lines, p.Name+", "+p.IDs, xys(p.Series))
+		}
 	}
-	for _, p := range append(slices.Clone(r.pipelineShown), r.Memory...) {
-		lines = append(lines, p.Name, xys(p.Series))
+	for _, p := range r.Memory {
+		lines = append(lines, p.Name+", "+p.IDs, xys(p.Series))
 	}
 	if err := addLines(tp, lines); err != nil {
 		return err
@@ -52,8 +50,10 @@ func chart(r *Report, path string) error {
 	if r.Latency != nil {
 		cdfs = append(cdfs, r.Latency.Name, cdf(r.Latency.latencies))
 	}
-	for _, p := range r.pipelineShown {
-		cdfs = append(cdfs, p.Name+" (all landed at once)", cdf(p.latencies))
+	for _, s := range r.setsOf(setMain) {
+		for _, p := range s.pipelineShown {
+			cdfs = append(cdfs, p.Name+", "+p.IDs+" (all landed at once)", cdf(p.latencies))
+		}
 	}
 	if len(cdfs) > 0 { // a log axis needs values
 		lp.X.Scale, lp.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
@@ -70,6 +70,15 @@ func chart(r *Report, path string) error {
 	canvases := plot.Align([][]*plot.Plot{{tp, lp}}, tiles, dc)
 	tp.Draw(canvases[0][0])
 	lp.Draw(canvases[0][1])
+	return writeSVG(img, path)
+}
+
+// hasTimeChart says whether chart has anything to draw.
+func (r *Report) hasTimeChart() bool {
+	return len(r.setsOf(setMain)) > 0 || len(r.Memory) > 0 || r.Latency != nil
+}
+
+func writeSVG(img *vgsvg.Canvas, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -79,6 +88,19 @@ func chart(r *Report, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// counted labels an axis's ticks with thousands separators.
+func counted(t plot.Ticker) plot.Ticker {
+	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ticks := t.Ticks(lo, hi)
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = count(int64(math.Round(ticks[i].Value)))
+			}
+		}
+		return ticks
+	})
 }
 
 // addLines adds name, points pairs as lines; plotutil picks the colours.

@@ -16,11 +16,14 @@ import (
 // an empty table identical to user_activity, as `psql \copy` would.
 type CopyRun struct {
 	Name        string  `json:"name"`
+	IDs         string  `json:"ids"`
 	Conns       int     `json:"connections"`
+	Files       int     `json:"files"`
 	Rows        int64   `json:"rows"`
 	Seconds     float64 `json:"seconds"`
 	RowsPerSec  float64 `json:"rows_per_second"`
-	PostgresCPU float64 `json:"postgres_cpu_seconds"`
+	FilesPerSec float64 `json:"files_per_second"`
+	CPU         CPUUse  `json:"cpu_seconds"` // the COPY backends, the server's background, the bench as the client
 	Busy        busy    `json:"machine"`
 	Series      []Point `json:"throughput_series"`
 }
@@ -31,10 +34,15 @@ type CopyRun struct {
 const copyTable = "bench_copy"
 
 // runCopy loads every file of ds with conns connections taking files from a
-// shared queue, one COPY (and one transaction) per file.
-func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int) (CopyRun, error) {
-	run := CopyRun{Name: fmt.Sprintf("COPY, %d connection%s", conns, plural(conns)), Conns: conns}
-	admin, err := pgx.Connect(ctx, dbURL)
+// shared queue, one COPY (and one transaction) per file. limit is
+// -contention.
+func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int, limit float64) (CopyRun, error) {
+	run := CopyRun{Name: fmt.Sprintf("COPY, %d connection%s", conns, plural(conns)), IDs: ds.IDs, Conns: conns}
+	benchURL, err := asBench(dbURL)
+	if err != nil {
+		return run, err
+	}
+	admin, err := pgx.Connect(ctx, benchURL)
 	if err != nil {
 		return run, err
 	}
@@ -52,13 +60,11 @@ func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int) (CopyRun
 	defer admin.Exec(context.Background(), "DROP TABLE IF EXISTS "+copyTable)
 
 	workers := make([]*pgx.Conn, conns)
-	pids := make([]int, conns)
 	for i := range workers {
 		if workers[i], err = pgx.Connect(ctx, dbURL); err != nil {
 			return run, err
 		}
 		defer workers[i].Close(context.Background())
-		pids[i] = int(workers[i].PgConn().PID())
 	}
 	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN WITH (FORMAT csv, HEADER)", copyTable, strings.Join(contract.Columns, ", "))
 	queue := make(chan string, len(ds.Names))
@@ -73,8 +79,10 @@ func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int) (CopyRun
 		errs   []error
 		wg     sync.WaitGroup
 	)
-	cpu0 := sumCPU(pids)
-	meter := startBusy()
+	m, err := startMeter(ctx, admin, nil, limit)
+	if err != nil {
+		return run, err
+	}
 	start := time.Now()
 	for _, c := range workers {
 		wg.Go(func() {
@@ -94,10 +102,11 @@ func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int) (CopyRun
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	run.Busy = meter.stop(elapsed)
-	run.PostgresCPU = sumCPU(pids) - cpu0
 	if len(errs) > 0 {
 		return run, errs[0]
+	}
+	if run.CPU, run.Busy, err = m.stop(ctx); err != nil {
+		return run, err
 	}
 	for _, e := range events {
 		run.Rows += e.rows
@@ -105,8 +114,10 @@ func runCopy(ctx context.Context, dbURL string, ds *Dataset, conns int) (CopyRun
 	if run.Rows != ds.Rows {
 		return run, fmt.Errorf("%s loaded %d rows, want %d", run.Name, run.Rows, ds.Rows)
 	}
+	run.Files = len(events)
 	run.Seconds = elapsed.Seconds()
 	run.RowsPerSec = float64(run.Rows) / run.Seconds
+	run.FilesPerSec = float64(run.Files) / run.Seconds
 	run.Series = series(events, elapsed)
 	return run, nil
 }
@@ -122,14 +133,6 @@ func copyFile(ctx context.Context, c *pgx.Conn, path, sql string) (int64, error)
 		return 0, fmt.Errorf("copy %s: %w", path, err)
 	}
 	return tag.RowsAffected(), nil
-}
-
-func sumCPU(pids []int) float64 {
-	var s float64
-	for _, p := range pids {
-		s += processCPU(p)
-	}
-	return s
 }
 
 func plural(n int) string {

@@ -12,11 +12,13 @@ import (
 	"github.com/tributary-dev/tributary/shared/datadir"
 )
 
-// Dataset is a set of CSV files written by the real generator, kept in Dir
-// between runs.
+// Dataset is a set of CSV files written by the real generator (its ids
+// rewritten to v4 unless IDs is v7), kept in Dir between runs: every run of
+// it, COPY or pipeline, loads the very same bytes.
 type Dataset struct {
 	Dir             string   `json:"-"`
 	Names           []string `json:"-"`
+	IDs             string   `json:"ids"`
 	Files           int      `json:"files"`
 	RowsPerFile     int      `json:"rows_per_file"`
 	Rows            int64    `json:"rows"`
@@ -25,8 +27,9 @@ type Dataset struct {
 }
 
 // generate runs the generator binary as fast as it goes until it has
-// landed rows (rounded up to whole files), then keeps the files in dir.
-func generate(ctx context.Context, bin, dir string, rows int64, perFile int) (*Dataset, error) {
+// landed rows (rounded up to whole files), then keeps the files in dir
+// with event ids of the kind ids.
+func generate(ctx context.Context, bin, dir string, rows int64, perFile int, ids string) (*Dataset, error) {
 	files := int((rows + int64(perFile) - 1) / int64(perFile))
 	gen := datadir.Config{Dir: filepath.Join(dir, "generator")}
 	if err := gen.Ensure(); err != nil {
@@ -50,7 +53,7 @@ func generate(ctx context.Context, bin, dir string, rows int64, perFile int) (*D
 	if p.err != nil {
 		return nil, fmt.Errorf("generator: %v (see %s)", p.err, filepath.Join(dir, "generator.log"))
 	}
-	ds := &Dataset{Dir: filepath.Join(dir, "files"), RowsPerFile: perFile, GenerateSeconds: time.Since(start).Seconds()}
+	ds := &Dataset{Dir: filepath.Join(dir, "files"), IDs: ids, RowsPerFile: perFile}
 	if err := os.MkdirAll(ds.Dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -75,6 +78,12 @@ func generate(ctx context.Context, bin, dir string, rows int64, perFile int) (*D
 	if ds.Files != files {
 		return nil, fmt.Errorf("generator landed %d files, want %d", ds.Files, files)
 	}
+	if ids == idsV4 {
+		if err := rewriteIDs(ds.Dir, ds.Names, uint64(rows)<<20^uint64(perFile)); err != nil {
+			return nil, err
+		}
+	}
+	ds.GenerateSeconds = time.Since(start).Seconds()
 	return ds, nil
 }
 

@@ -45,6 +45,7 @@ func readLedger(ctx context.Context, pool *pgxpool.Pool, start time.Time, run *P
 	elapsed := last.Sub(start)
 	run.Seconds = elapsed.Seconds()
 	run.RowsPerSec = float64(run.Rows) / run.Seconds
+	run.FilesPerSec = float64(run.Files) / run.Seconds
 	run.Latency = percentiles(run.latencies)
 	run.Series = series(events, elapsed)
 	return nil
@@ -65,25 +66,10 @@ func checkExactlyOnce(ctx context.Context, pool *pgxpool.Pool, want int64) error
 	return nil
 }
 
-// backendCPU is the CPU time of the loaders' PostgreSQL backends so far.
-func backendCPU(ctx context.Context, pool *pgxpool.Pool) float64 {
-	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'tributary-loader%'`)
-	if err != nil {
-		return 0
-	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		return 0
-	}
-	var s float64
-	for _, p := range pids {
-		s += processCPU(int(p))
-	}
-	return s
-}
-
-// newDatabase creates and migrates a database for one run; drop removes it.
-func (b *bench) newDatabase(ctx context.Context) (string, func(), error) {
+// newDatabase creates a database for one run, migrated to the working
+// tree's schema if migrate (else a loader migrates it to its own, as it does
+// at start); drop removes it.
+func (b *bench) newDatabase(ctx context.Context, migrate bool) (string, func(), error) {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	name := "tributary_bench_" + hex.EncodeToString(suffix)
@@ -109,6 +95,9 @@ func (b *bench) newDatabase(ctx context.Context) (string, func(), error) {
 		return "", nil, err
 	}
 	u.Path = "/" + name
+	if !migrate {
+		return u.String(), drop, nil
+	}
 	pool, err := pgxpool.New(ctx, u.String())
 	if err == nil {
 		err = db.Migrate(ctx, pool, b.quiet)
@@ -119,4 +108,18 @@ func (b *bench) newDatabase(ctx context.Context) (string, func(), error) {
 		return "", nil, fmt.Errorf("migrate %s: %w", name, err)
 	}
 	return u.String(), drop, nil
+}
+
+// asBench names the bench as the application of a database URL's
+// sessions, which the run's backend CPU then leaves out. The services get
+// the URL without it.
+func asBench(dbURL string) (string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("application_name", benchApp)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }

@@ -1,12 +1,15 @@
 // Command bench measures the pipeline against a bare COPY of the same files
 // into the same PostgreSQL, in one run, and prints one table: throughput of
 // each and their ratio, landed-to-committed latency, and what every service
-// cost (start-up time, peak RSS, CPU seconds). Results go to results/ as
-// JSON and an SVG chart. Run it with `go tool task bench`; -h lists the
-// sizes and settings.
+// cost (start-up time, peak RSS, CPU seconds), with the runs other work on
+// the machine contended marked. A sweep over file sizes, a small-file
+// backlog and a before/after against another commit (-compare) are runs
+// of their own. Results go to results/ as JSON and SVG charts. Run it with
+// `go tool task bench`; -h lists the sizes and settings.
 //
 // The services run as they ship: built binaries, child processes, a
-// nats-server with the shipped durability setting, a fresh database per run.
+// nats-server with the shipped durability setting, a fresh database per
+// run, and files with random UUIDv4 ids unless -ids says otherwise.
 package main
 
 import (
@@ -16,7 +19,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -50,6 +52,7 @@ type bench struct {
 	quiet    *slog.Logger
 	runs     int
 	sets     map[string]*Dataset // datasets generated so far, by directory
+	variants []variant           // the working tree's build, then -compare's
 }
 
 func (b *bench) next() int { b.runs++; return b.runs }
@@ -85,6 +88,15 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 			return nil, err
 		}
 	}
+	b.variants = []variant{{Label: "working tree", bin: b.opts.Bin, migrate: true}}
+	if opts.Compare != "" {
+		v, remove, err := b.buildRef(ctx, opts.Compare)
+		if err != nil {
+			return nil, err
+		}
+		defer remove()
+		b.variants = append(b.variants, v)
+	}
 	r := &Report{Started: started, Options: opts}
 	if r.Machine, err = b.machine(ctx); err != nil {
 		return nil, err
@@ -98,79 +110,85 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 	return r, b.save(r)
 }
 
-// execute runs what -runs asks for, in an order that reuses datasets.
+// execute runs what -runs asks for, for each kind of -ids, in an order
+// that reuses datasets. The latency run's generator writes its files live,
+// with its own v7 ids: it runs once.
 func (b *bench) execute(ctx context.Context, r *Report) error {
 	o := b.opts
 	has := func(name string) bool { return slices.Contains(o.Runs, name) }
-	if has("copy") || has("pipeline") {
-		ds, err := b.dataset(ctx, o.Rows, o.RowsPerFile)
+	set := func(kind string, rows int64, perFile int, ids string, copies, pipelines bool) error {
+		ds, err := b.dataset(ctx, rows, perFile, ids)
 		if err != nil {
 			return err
 		}
-		r.Dataset = ds
-		var dbURL string
-		if has("copy") {
-			url, drop, err := b.newDatabase(ctx)
-			if err != nil {
+		s, err := b.runSet(ctx, kind, ds, copies, pipelines)
+		if err != nil {
+			return err
+		}
+		r.Sets = append(r.Sets, s)
+		return nil
+	}
+	for _, ids := range o.IDs {
+		if has("copy") || has("pipeline") {
+			if err := set(setMain, o.Rows, o.RowsPerFile, ids, has("copy"), has("pipeline")); err != nil {
 				return err
 			}
-			defer drop()
-			dbURL = url
 		}
-		// Alternate baseline and pipeline: contention that comes and goes
-		// then spreads over both instead of favouring one.
-		for range o.Repeat {
-			for _, n := range o.CopyConns {
-				if !has("copy") {
-					break
-				}
-				b.log.Info("baseline COPY", "connections", n, "rows", ds.Rows)
-				c, err := runCopy(ctx, dbURL, ds, n)
-				if err != nil {
+		if has("backlog") {
+			if err := set(setBacklog, int64(o.BacklogFiles)*int64(o.BacklogRowsPerFile), o.BacklogRowsPerFile, ids, true, true); err != nil {
+				return err
+			}
+		}
+		if has("sweep") {
+			for _, perFile := range o.SweepRowsPerFile {
+				if err := set(setSweep, o.SweepRows, perFile, ids, true, true); err != nil {
 					return err
 				}
-				b.log.Info("baseline done", "connections", n, "rows_per_second", int(c.RowsPerSec))
-				r.Copy = append(r.Copy, c)
 			}
-			if has("pipeline") {
-				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("pipeline, %d loader%s", o.Loaders, plural(o.Loaders)), Loaders: o.Loaders, Dataset: ds})
-				if err != nil {
-					return err
-				}
-				r.Pipeline = append(r.Pipeline, p)
-			}
+		}
+		if err := b.others(ctx, r, ids); err != nil {
+			return err
 		}
 	}
 	if has("latency") {
-		p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("latency, %d events/s", o.LatencyRate), Loaders: o.Loaders,
+		p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("latency, %d events/s", o.LatencyRate), Loaders: o.Loaders, Variant: b.variants[0],
 			Offered: &Offered{Rate: o.LatencyRate, RowsPerFile: o.LatencyRowsPerFile, Duration: o.LatencyDuration}})
 		if err != nil {
 			return err
 		}
 		r.Latency = &p
 	}
-	if has("memory") {
+	return nil
+}
+
+// others runs the memory and scale runs (the working tree's build only).
+func (b *bench) others(ctx context.Context, r *Report, ids string) error {
+	o := b.opts
+	current := b.variants[0]
+	if slices.Contains(o.Runs, "memory") {
 		for _, perFile := range o.MemoryRowsPerFile {
-			ds, err := b.dataset(ctx, max(1, o.MemoryBytes/bytesPerRow), perFile)
+			ds, err := b.dataset(ctx, max(1, o.MemoryBytes/bytesPerRow), perFile, ids)
 			if err != nil {
 				return err
 			}
-			p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("backlog %s, %s-row files", size(ds.Bytes), count(int64(perFile))), Loaders: o.Loaders, Dataset: ds})
-			os.RemoveAll(ds.Dir) // a gigabyte
+			p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("backlog %s, %s-row files", size(ds.Bytes), count(int64(perFile))),
+				Loaders: o.Loaders, Dataset: ds, Variant: current})
+			b.release(ds) // a gigabyte
 			if err != nil {
 				return err
 			}
 			r.Memory = append(r.Memory, p)
 		}
 	}
-	if has("scale") {
+	if slices.Contains(o.Runs, "scale") {
 		for _, perFile := range o.ScaleRowsPerFile {
-			ds, err := b.dataset(ctx, o.ScaleRows, perFile)
+			ds, err := b.dataset(ctx, o.ScaleRows, perFile, ids)
 			if err != nil {
 				return err
 			}
 			for _, n := range o.ScaleLoaders {
-				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("scale: %d loader%s, %s-row files", n, plural(n), count(int64(perFile))), Loaders: n, Dataset: ds})
+				p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("scale: %d loader%s, %s-row files", n, plural(n), count(int64(perFile))),
+					Loaders: n, Dataset: ds, Variant: current})
 				if err != nil {
 					return err
 				}
@@ -197,13 +215,13 @@ func (b *bench) pipeline(ctx context.Context, spec PipelineSpec) (PipelineRun, e
 }
 
 // dataset generates (or reuses, within this invocation) a set of files.
-func (b *bench) dataset(ctx context.Context, rows int64, perFile int) (*Dataset, error) {
-	dir := filepath.Join(b.work, "datasets", fmt.Sprintf("%d-%d", rows, perFile))
+func (b *bench) dataset(ctx context.Context, rows int64, perFile int, ids string) (*Dataset, error) {
+	dir := filepath.Join(b.work, "datasets", fmt.Sprintf("%d-%d-%s", rows, perFile, ids))
 	if ds, ok := b.sets[dir]; ok {
 		return ds, nil
 	}
-	b.log.Info("generating dataset", "rows", rows, "rows_per_file", perFile)
-	ds, err := generate(ctx, b.opts.Bin, dir, rows, perFile)
+	b.log.Info("generating dataset", "rows", rows, "rows_per_file", perFile, "ids", ids)
+	ds, err := generate(ctx, b.opts.Bin, dir, rows, perFile, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -212,20 +230,20 @@ func (b *bench) dataset(ctx context.Context, rows int64, perFile int) (*Dataset,
 	return ds, nil
 }
 
+// release deletes a dataset that no later run needs.
+func (b *bench) release(ds *Dataset) {
+	_ = os.RemoveAll(filepath.Dir(ds.Dir))
+	for k, v := range b.sets {
+		if v == ds {
+			delete(b.sets, k)
+		}
+	}
+}
+
 // build compiles the services and nats-server into the bin directory.
 func (b *bench) build(ctx context.Context) error {
 	b.log.Info("building binaries", "dir", b.opts.Bin)
-	for _, args := range [][]string{
-		{"build", "-o", b.opts.Bin + "/", "./services/generator", "./services/watcher", "./services/loader"},
-		{"build", "-o", filepath.Join(b.opts.Bin, "nats-server"), "github.com/nats-io/nats-server/v2"},
-	} {
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir, cmd.Stdout, cmd.Stderr = b.root, os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("go %v: %w", args, err)
-		}
-	}
-	return nil
+	return buildBinaries(ctx, b.root, b.opts.Bin, append([]string{"./services/generator"}, services...))
 }
 
 // machine describes where the bench runs.

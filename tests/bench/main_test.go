@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,13 +11,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tributary-dev/tributary/shared/contract"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
 )
 
 // TestBenchSmoke runs a tiny configuration of the bench end to end (build,
-// generator, COPY baselines, the pipeline as child processes, a latency
-// run, table, JSON, chart) to keep it working. It checks what was measured
-// is complete and consistent, never how fast anything was.
+// generator, v4 ids, COPY baselines, the pipeline as child processes, a
+// backlog, a sweep, a latency run, table, JSON, charts) to keep it working.
+// It checks what was measured is complete and consistent, never how fast
+// anything was.
 func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and runs the pipeline; skipped with -short")
@@ -32,7 +35,9 @@ func TestBenchSmoke(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	r, err := run(ctx, []string{
+		"-runs", "copy,pipeline,backlog,sweep,latency",
 		"-rows", "6000", "-rows-per-file", "1000", "-copy-conns", "1,2", "-repeat", "2",
+		"-backlog-files", "40", "-backlog-rows-per-file", "10", "-sweep-rows", "6000", "-sweep-rows-per-file", "100,1000",
 		"-latency-rate", "1000", "-latency-rows-per-file", "100", "-latency-duration", "2s",
 		"-bin", filepath.Join(dir, "bin"), "-results", filepath.Join(dir, "results"), "-timeout", "2m",
 	}, &out)
@@ -40,20 +45,56 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v", err)
 	}
-	if len(r.Copy) != 4 || len(r.copyShown) != 2 {
-		t.Errorf("COPY runs = %d shown as %d, want 4 runs (2 repeats of 2) shown as 2", len(r.Copy), len(r.copyShown))
+	if len(r.Sets) != 4 {
+		t.Fatalf("sets = %d, want the main one, the backlog and two sweep sizes", len(r.Sets))
 	}
-	for _, c := range r.Copy {
-		if c.Rows != 6000 || c.RowsPerSec <= 0 {
-			t.Errorf("%s: %d rows at %.0f rows/s, want 6000", c.Name, c.Rows, c.RowsPerSec)
+	main := r.Sets[0]
+	if main.Kind != setMain || len(main.Copy) != 4 || len(main.copyShown) != 2 {
+		t.Errorf("%s set: COPY runs = %d shown as %d, want 4 runs (2 repeats of 2) shown as 2", main.Kind, len(main.Copy), len(main.copyShown))
+	}
+	var cpu float64
+	for _, s := range r.Sets {
+		if s.Dataset.IDs != idsV4 {
+			t.Errorf("%s set has %s ids, want the default v4", s.Kind, s.Dataset.IDs)
+		}
+		if len(s.Pipeline) != 2 || len(s.Copy) != 4 {
+			t.Errorf("%s set: %d pipeline and %d COPY runs, want 2 and 4 (2 repeats)", s.Kind, len(s.Pipeline), len(s.Copy))
+		}
+		// /proc counts CPU in ticks of 10 ms, which a process of these tiny
+		// runs may not reach: every process must be measured, and the runs
+		// as a whole must have used some.
+		for _, c := range s.Copy {
+			cpu += c.CPU.total()
+			if c.Rows != s.Dataset.Rows || c.Files != s.Dataset.Files || c.RowsPerSec <= 0 || c.FilesPerSec <= 0 || !measured(c.CPU, roleBackends, roleBench) {
+				t.Errorf("%s set, %s: %d rows in %d files at %.0f rows/s, %.0f files/s, CPU %v; want %d rows in %d files, the backends and the bench measured",
+					s.Kind, c.Name, c.Rows, c.Files, c.RowsPerSec, c.FilesPerSec, c.CPU, s.Dataset.Rows, s.Dataset.Files)
+			}
+		}
+		for _, p := range s.Pipeline {
+			if p.Rows != s.Dataset.Rows || p.Latency.N != s.Dataset.Files || p.FilesPerSec <= 0 {
+				t.Errorf("%s: %d rows, %d latencies, %.0f files/s; want %d rows, %d files", p.Name, p.Rows, p.Latency.N, p.FilesPerSec, s.Dataset.Rows, s.Dataset.Files)
+			}
+			cpu += p.CPU.total()
+			if !measured(p.CPU, roleLoaders, roleWatcher, roleNATS, roleBackends, roleBackground, roleBench) {
+				t.Errorf("%s: CPU while loading = %v, want every process measured", p.Name, p.CPU)
+			}
+		}
+		if s.Summary.VsSingleCopy <= 0 || s.Summary.FilesPerSec <= 0 || !measured(s.Summary.CPUPerMillion, roleLoaders, roleBackends) {
+			t.Errorf("%s set summary = %+v, want ratios, files/s and CPU per million rows", s.Kind, s.Summary)
 		}
 	}
-	if len(r.Pipeline) != 2 {
-		t.Fatalf("pipeline runs = %d, want 2", len(r.Pipeline))
+	if cpu <= 0 {
+		t.Error("no CPU measured in any run")
 	}
-	for _, p := range r.Pipeline {
-		if p.Rows != 6000 || p.Messages != 6 || p.Latency.N != 6 {
-			t.Errorf("%s: %d rows in %d messages (%d latencies), want 6000 in 6", p.Name, p.Rows, p.Messages, p.Latency.N)
+	if p := main.Pipeline[0]; p.Messages != 6 {
+		t.Errorf("%s: %d messages, want 6", p.Name, p.Messages)
+	}
+	if b := r.Sets[1]; b.Kind != setBacklog || b.Dataset.Files != 40 || b.Dataset.RowsPerFile != 10 {
+		t.Errorf("backlog set = %s of %d files of %d rows, want 40 files of 10", b.Kind, b.Dataset.Files, b.Dataset.RowsPerFile)
+	}
+	for _, want := range []string{"pipeline / single COPY, v4 ids", "backlog of 40 files of 10 rows", "sweep, v4 ids", "other cores"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the output", want)
 		}
 	}
 	if r.Latency == nil || r.Latency.Latency.N != 20 || r.Latency.Latency.P50 <= 0 || r.Latency.Latency.P99 < r.Latency.Latency.P50 {
@@ -66,13 +107,11 @@ func TestBenchSmoke(t *testing.T) {
 			}
 		}
 	}
+	checkV4Dataset(ctx, t, filepath.Join(dir, "bin"))
 	if r.Machine.NATS.SyncInterval != "always" {
 		t.Errorf("NATS ran with sync_interval %q, want the shipped always", r.Machine.NATS.SyncInterval)
 	}
-	if r.Summary.VsSingleCopy <= 0 || !strings.Contains(out.String(), "pipeline / single COPY") {
-		t.Errorf("no ratio to the single COPY in the table")
-	}
-	for _, ext := range []string{".json", ".svg"} {
+	for _, ext := range []string{"[0-9]Z.json", "[0-9]Z.svg", "-sweep.svg"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, "results", "bench-*"+ext))
 		if len(matches) != 1 {
 			t.Errorf("want one %s result, found %v", ext, matches)
@@ -80,4 +119,47 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s is empty", matches[0])
 		}
 	}
+}
+
+// checkV4Dataset generates a dataset with v4 ids from the built generator:
+// every row must still be one the contract accepts, under a v4 id of its
+// own.
+func checkV4Dataset(ctx context.Context, t *testing.T, bin string) {
+	t.Helper()
+	ds, err := generate(ctx, bin, t.TempDir(), 30, 10, idsV4)
+	if err != nil {
+		t.Fatalf("generate v4 dataset: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, path := range ds.Paths() {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil || len(records) != 11 || !contract.MatchesHeader(records[0]) {
+			t.Fatalf("%s: %d records (%v), want the header and 10 rows", path, len(records), err)
+		}
+		for _, rec := range records[1:] {
+			e, err := contract.Parse(rec)
+			if err != nil || e.ID[14] != '4' || seen[e.ID] {
+				t.Errorf("%s: row %q (%v): want a valid row with a v4 id of its own", path, rec, err)
+			}
+			seen[e.ID] = true
+		}
+	}
+	if len(seen) != 30 {
+		t.Errorf("%d distinct ids, want 30", len(seen))
+	}
+}
+
+// measured says whether u has every role.
+func measured(u CPUUse, roles ...string) bool {
+	for _, r := range roles {
+		if _, ok := u[r]; !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -79,21 +79,3 @@ func percentiles(ds []time.Duration) Percentiles {
 	return Percentiles{N: len(s), Mean: ms(sum / time.Duration(len(s))), P50: rank(0.50), P90: rank(0.90),
 		P99: rank(0.99), P999: rank(0.999), Max: ms(s[len(s)-1])}
 }
-
-// busy says how loaded the machine was during a run: other work (another
-// developer's tests, PostgreSQL serving someone else) makes figures noisy.
-type busy struct {
-	Cores   float64 `json:"busy_cores"`            // average cores busy, everything on the machine
-	LoadAvg string  `json:"load_average_at_start"` // 1, 5 and 15 minutes
-}
-
-type busyMeter struct {
-	cpu  float64
-	load string
-}
-
-func startBusy() busyMeter { return busyMeter{cpu: machineBusy(), load: loadAvg()} }
-
-func (m busyMeter) stop(elapsed time.Duration) busy {
-	return busy{Cores: (machineBusy() - m.cpu) / elapsed.Seconds(), LoadAvg: m.load}
-}

@@ -97,7 +97,7 @@ func readPorts(ctx context.Context, p *proc, path string) (portsFile, error) {
 		case <-ctx.Done():
 			return ports, ctx.Err()
 		case <-p.done:
-			return ports, fmt.Errorf("nats-server exited at start: %v (see its log)", p.err)
+			return ports, fmt.Errorf("nats-server exited at start: %v (see %s)", p.err, p.log)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

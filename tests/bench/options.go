@@ -20,6 +20,7 @@ var errHelp = errors.New("help requested")
 // Options are the bench's sizes and settings.
 type Options struct {
 	Runs               []string      `json:"runs"`
+	IDs                []string      `json:"ids"`
 	Rows               int64         `json:"rows"`
 	RowsPerFile        int           `json:"rows_per_file"`
 	CopyConns          []int         `json:"copy_connections"`
@@ -33,6 +34,12 @@ type Options struct {
 	ScaleRows          int64         `json:"scale_rows"`
 	ScaleLoaders       []int         `json:"scale_loaders"`
 	ScaleRowsPerFile   []int         `json:"scale_rows_per_file"`
+	BacklogFiles       int           `json:"backlog_files"`
+	BacklogRowsPerFile int           `json:"backlog_rows_per_file"`
+	SweepRows          int64         `json:"sweep_rows"`
+	SweepRowsPerFile   []int         `json:"sweep_rows_per_file"`
+	Compare            string        `json:"compare,omitempty"`
+	Contention         float64       `json:"contention_cores"`
 	Env                []string      `json:"env"`
 	MaxPayload         string        `json:"nats_max_payload"`
 	Bin                string        `json:"-"`
@@ -44,13 +51,14 @@ type Options struct {
 	Keep               bool          `json:"-"`
 }
 
-var allRuns = []string{"copy", "pipeline", "latency", "memory", "scale"}
+var allRuns = []string{"copy", "pipeline", "backlog", "latency", "memory", "scale", "sweep"}
 
 func parseOptions(args []string) (Options, error) {
 	var o Options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	runs := fs.String("runs", "copy,pipeline,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all)")
+	runs := fs.String("runs", "copy,pipeline,backlog,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all)")
+	ids := fs.String("ids", idsV4, "event ids of the datasets: v4 (random, as real producers write them; the bench rewrites the generator's), v7 (time-ordered, the generator's own) or both (every dataset run once with each); the latency run's live generator always writes v7")
 	fs.Int64Var(&o.Rows, "rows", 1_000_000, "rows of the dataset shared by COPY and the pipeline")
 	fs.IntVar(&o.RowsPerFile, "rows-per-file", 10_000, "rows per file of that dataset")
 	copyConns := fs.String("copy-conns", "1,2,4", "connections of each baseline COPY run")
@@ -64,6 +72,12 @@ func parseOptions(args []string) (Options, error) {
 	fs.Int64Var(&o.ScaleRows, "scale-rows", 1_000_000, "rows of each scale run")
 	scaleLoaders := fs.String("scale-loaders", "1,2,3", "loader processes of the scale runs")
 	scaleFiles := fs.String("scale-rows-per-file", "100,10000,100000", "rows per file of the scale runs")
+	fs.IntVar(&o.BacklogFiles, "backlog-files", 20_000, "files landed at once in the backlog run, drained in files/s")
+	fs.IntVar(&o.BacklogRowsPerFile, "backlog-rows-per-file", 10, "rows per file of the backlog run")
+	fs.Int64Var(&o.SweepRows, "sweep-rows", 1_000_000, "rows of each file size of the sweep run")
+	sweepFiles := fs.String("sweep-rows-per-file", "10,100,1000,10000,100000,1000000", "rows per file of each size of the sweep run")
+	fs.StringVar(&o.Compare, "compare", "", "a git commit or branch: build its services too and alternate every pipeline, backlog and sweep run between its binaries and the working tree's, reporting the median of each and new/old")
+	fs.Float64Var(&o.Contention, "contention", 0.3, "mark a run contended when processes not the run's used more than this many cores on average during it")
 	env := fs.String("env", "", "settings for every service, e.g. LOADER_WORKERS=3,WATCHER_MAX_MESSAGE_BYTES=8388608")
 	fs.StringVar(&o.MaxPayload, "nats-max-payload", "", "nats-server max_payload (default: the shipped configuration's)")
 	fs.StringVar(&o.Bin, "bin", "bin", "directory of the service and nats-server binaries")
@@ -92,7 +106,21 @@ func parseOptions(args []string) (Options, error) {
 			errs = append(errs, fmt.Errorf("-runs: unknown run %q", r))
 		}
 	}
+	switch *ids {
+	case idsV4, idsV7:
+		o.IDs = []string{*ids}
+	case "both":
+		o.IDs = []string{idsV4, idsV7}
+	default:
+		errs = append(errs, fmt.Errorf("-ids: %q is not v4, v7 or both", *ids))
+	}
 	o.CopyConns, errs = ints("copy-conns", *copyConns, errs)
+	o.SweepRowsPerFile, errs = ints("sweep-rows-per-file", *sweepFiles, errs)
+	for _, n := range o.SweepRowsPerFile {
+		if slices.Contains(o.Runs, "sweep") && int64(n) > o.SweepRows {
+			errs = append(errs, fmt.Errorf("-sweep-rows-per-file: %d is more than -sweep-rows %d: every size must load the same rows", n, o.SweepRows))
+		}
+	}
 	o.MemoryRowsPerFile, errs = ints("memory-rows-per-file", *memFiles, errs)
 	o.ScaleLoaders, errs = ints("scale-loaders", *scaleLoaders, errs)
 	o.ScaleRowsPerFile, errs = ints("scale-rows-per-file", *scaleFiles, errs)
@@ -107,7 +135,8 @@ func parseOptions(args []string) (Options, error) {
 		errs = append(errs, fmt.Errorf("-memory-backlog: %w", err))
 	}
 	o.MemoryBytes = b
-	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 {
+	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 ||
+		o.BacklogFiles < 1 || o.BacklogRowsPerFile < 1 || o.SweepRows < 1 || o.Contention < 0 {
 		errs = append(errs, errors.New("sizes, rates and counts must be positive"))
 	}
 	return o, errors.Join(errs...)

@@ -20,6 +20,7 @@ type PipelineSpec struct {
 	Env     []string // settings for every service, on top of the bench's
 	Dataset *Dataset // files landed all at once; or
 	Offered *Offered // a generator landing files at a steady rate
+	Variant variant  // whose watcher, loaders and nats-server
 }
 
 // Offered is a steady load: Rate events per second as files of RowsPerFile
@@ -33,6 +34,8 @@ type Offered struct {
 // PipelineRun is what a run measured.
 type PipelineRun struct {
 	Name        string        `json:"name"`
+	Variant     string        `json:"variant"` // the working tree, or -compare's commit
+	IDs         string        `json:"ids"`
 	Loaders     int           `json:"loaders"`
 	Env         []string      `json:"env"`
 	Files       int           `json:"files"`
@@ -43,9 +46,10 @@ type PipelineRun struct {
 	Messages    int           `json:"messages"`
 	Seconds     float64       `json:"seconds"` // first landing to last commit
 	RowsPerSec  float64       `json:"rows_per_second"`
+	FilesPerSec float64       `json:"files_per_second"`
 	Latency     Percentiles   `json:"landed_to_committed"`
-	Services    []ServiceStat `json:"services"`
-	PostgresCPU float64       `json:"postgres_cpu_seconds"` // the loaders' backends
+	Services    []ServiceStat `json:"services"` // over each process's life
+	CPU         CPUUse        `json:"cpu_seconds_while_loading"`
 	Busy        busy          `json:"machine"`
 	NATS        NATSInfo      `json:"nats"`
 	Series      []Point       `json:"throughput_series"`
@@ -54,11 +58,21 @@ type PipelineRun struct {
 
 // cluster is the running processes of one pipeline run.
 type cluster struct {
-	nats     *proc
-	watcher  *proc
-	loaders  []*proc
-	addrs    map[*proc]string
-	children []*proc // in stop order
+	nats      *proc
+	watcher   *proc
+	loaders   []*proc
+	generator *proc // of a run at an offered rate
+	addrs     map[*proc]string
+	children  []*proc // in stop order
+}
+
+// procs lists the processes by the role their CPU is reported under.
+func (c *cluster) procs() map[string][]*proc {
+	procs := map[string][]*proc{roleNATS: {c.nats}, roleWatcher: {c.watcher}, roleLoaders: c.loaders}
+	if c.generator != nil {
+		procs[roleGenerator] = []*proc{c.generator}
+	}
+	return procs
 }
 
 func (c *cluster) stop() {
@@ -74,7 +88,7 @@ func (c *cluster) exited() error {
 			if p.name == "generator" && p.err == nil {
 				continue // it lands its files and exits
 			}
-			return fmt.Errorf("%s exited during the run: %v", p.name, p.err)
+			return fmt.Errorf("%s exited during the run: %v (see %s)", p.name, p.err, p.log)
 		default:
 		}
 	}
@@ -85,7 +99,11 @@ func (c *cluster) exited() error {
 // lands the files, waits until the ledger has every row, stops everything
 // and reads what it cost.
 func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run PipelineRun, err error) {
-	run = PipelineRun{Name: spec.Name, Loaders: spec.Loaders, Env: append(append([]string{}, b.opts.Env...), spec.Env...)}
+	run = PipelineRun{Name: spec.Name, Variant: spec.Variant.Label, IDs: idsV7, Loaders: spec.Loaders,
+		Env: append(append([]string{}, b.opts.Env...), spec.Env...)}
+	if spec.Dataset != nil {
+		run.IDs = spec.Dataset.IDs
+	}
 	dir := filepath.Join(b.work, fmt.Sprintf("run-%02d", b.next()))
 	data := datadir.Config{Dir: filepath.Join(dir, "data")}
 	if err := data.Ensure(); err != nil {
@@ -100,18 +118,22 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 			_ = os.RemoveAll(filepath.Join(dir, "nats", "store"))
 		}
 	}()
-	dbURL, dropDB, err := b.newDatabase(ctx)
+	dbURL, dropDB, err := b.newDatabase(ctx, spec.Variant.migrate)
 	if err != nil {
 		return run, err
 	}
 	defer dropDB()
-	pool, err := pgxpool.New(ctx, dbURL)
+	benchURL, err := asBench(dbURL)
+	if err != nil {
+		return run, err
+	}
+	pool, err := pgxpool.New(ctx, benchURL)
 	if err != nil {
 		return run, err
 	}
 	defer pool.Close()
 
-	c, err := b.startCluster(ctx, dir, dbURL, data, spec.Loaders, run.Env, &run.NATS)
+	c, err := b.startCluster(ctx, dir, dbURL, data, spec, run.Env, &run.NATS)
 	if c != nil {
 		defer c.stop()
 	}
@@ -121,7 +143,10 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	if _, err := pool.Exec(ctx, "CHECKPOINT"); err != nil { // as before each COPY run
 		return run, err
 	}
-	meter := startBusy()
+	m, err := startMeter(ctx, pool, c.procs, b.opts.Contention)
+	if err != nil {
+		return run, err
+	}
 	var start time.Time
 	var want int64
 	switch {
@@ -143,15 +168,16 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 			return run, err
 		}
 		c.children = append([]*proc{gen}, c.children...)
+		c.generator = gen
 		defer func() { run.Services = append(run.Services, gen.stat()) }()
 	}
 	profiles := b.profile(ctx, c, dir)
 	if err := b.waitLoaded(ctx, pool, c, want); err != nil {
 		return run, err
 	}
-	run.PostgresCPU = backendCPU(ctx, pool)
-	elapsed := time.Since(start)
-	run.Busy = meter.stop(elapsed)
+	if run.CPU, run.Busy, err = m.stop(ctx); err != nil {
+		return run, err
+	}
 	profiles()
 	c.stop()
 	for _, p := range c.children {
@@ -168,13 +194,14 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	return run, checkExactlyOnce(ctx, pool, want)
 }
 
-func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadir.Config, loaders int, env []string, info *NATSInfo) (*cluster, error) {
+func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadir.Config, spec PipelineSpec, env []string, info *NATSInfo) (*cluster, error) {
 	c := &cluster{addrs: map[*proc]string{}}
 	natsDir := filepath.Join(dir, "nats")
 	if err := os.MkdirAll(natsDir, 0o755); err != nil {
 		return nil, err
 	}
-	nats, url, ni, err := startNATS(ctx, b.opts.Bin, b.natsConf, natsDir, b.opts.MaxPayload)
+	bin := spec.Variant.bin
+	nats, url, ni, err := startNATS(ctx, bin, b.natsConf, natsDir, b.opts.MaxPayload)
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +209,11 @@ func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadi
 	c.nats = nats
 	c.children = []*proc{nats}
 	base := append(b.serviceEnv(dbURL, data, env), "NATS_URL="+url)
-	start := func(name, bin string, extra ...string) (*proc, error) {
-		p, err := startProc(name, filepath.Join(b.opts.Bin, bin), nil, append(base, extra...), filepath.Join(dir, name+".log"))
+	if !spec.Variant.migrate {
+		base = append(base, "LOADER_MIGRATE=true") // its default: said, as the bench relies on it
+	}
+	start := func(name, exe string, extra ...string) (*proc, error) {
+		p, err := startProc(name, filepath.Join(bin, exe), nil, append(base, extra...), filepath.Join(dir, name+".log"))
 		if err != nil {
 			return nil, err
 		}
@@ -199,9 +229,9 @@ func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadi
 	if c.watcher, err = start("watcher", "watcher", "WATCHER_ID=bench"); err != nil {
 		return c, err
 	}
-	for i := 1; i <= loaders; i++ {
+	for i := 1; i <= spec.Loaders; i++ {
 		name := "loader"
-		if loaders > 1 {
+		if spec.Loaders > 1 {
 			name = "loader-" + strconv.Itoa(i)
 		}
 		l, err := start(name, "loader")

@@ -19,6 +19,7 @@ import (
 // a log file; its resource use is read from rusage once it has exited.
 type proc struct {
 	name    string
+	log     string // its output
 	cmd     *exec.Cmd
 	started time.Time
 	startup time.Duration // exec until ready
@@ -42,7 +43,7 @@ func startProc(name, path string, args, env []string, logPath string) (*proc, er
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: name, addr: make(chan string, 1), done: make(chan struct{})}
+	p := &proc{name: name, log: logPath, addr: make(chan string, 1), done: make(chan struct{})}
 	p.cmd = exec.Command(path, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = logFile
@@ -115,7 +116,7 @@ func (p *proc) waitReady(ctx context.Context, url string, timeout time.Duration)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
+			return fmt.Errorf("%s exited before it was ready: %v (see %s)", p.name, p.err, p.log)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
@@ -127,11 +128,25 @@ func (p *proc) serviceAddr(ctx context.Context, timeout time.Duration) (string, 
 	case a := <-p.addr:
 		return a, nil
 	case <-p.done:
-		return "", fmt.Errorf("%s exited at start: %v", p.name, p.err)
+		return "", fmt.Errorf("%s exited at start: %v (see %s)", p.name, p.err, p.log)
 	case <-ctx.Done():
 		return "", ctx.Err()
 	case <-time.After(timeout):
-		return "", fmt.Errorf("%s did not report its HTTP address within %s", p.name, timeout)
+		return "", fmt.Errorf("%s did not report its HTTP address within %s (see %s)", p.name, timeout, p.log)
+	}
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// cpu is the CPU seconds the child used so far: from /proc while it runs,
+// from rusage once it has exited (the latency run's generator finishes
+// before the run does).
+func (p *proc) cpu() float64 {
+	select {
+	case <-p.done:
+		return p.stat().CPUSeconds
+	default:
+		return processCPU(p.pid())
 	}
 }
 

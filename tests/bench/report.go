@@ -3,33 +3,22 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
 // Report is everything one invocation measured; it is saved as JSON.
 type Report struct {
-	Started  time.Time     `json:"started"`
-	Machine  Machine       `json:"machine"`
-	Options  Options       `json:"options"`
-	Dataset  *Dataset      `json:"dataset,omitempty"`
-	Summary  Summary       `json:"summary"`
-	Copy     []CopyRun     `json:"copy,omitempty"`
-	Pipeline []PipelineRun `json:"pipeline,omitempty"`
-	Latency  *PipelineRun  `json:"latency,omitempty"`
-	Memory   []PipelineRun `json:"memory,omitempty"`
-	Scale    []PipelineRun `json:"scale,omitempty"`
-
-	// The median run of each kind, shown in the table and the chart.
-	copyShown     []CopyRun
-	copyRates     [][]float64
-	pipelineShown []PipelineRun
-	pipelineRates [][]float64
+	Started time.Time     `json:"started"`
+	Machine Machine       `json:"machine"`
+	Options Options       `json:"options"`
+	Summary Summary       `json:"summary"`
+	Sets    []*Set        `json:"sets,omitempty"` // COPY against the pipeline, by kind and ids
+	Latency *PipelineRun  `json:"latency,omitempty"`
+	Memory  []PipelineRun `json:"memory,omitempty"`
+	Scale   []PipelineRun `json:"scale,omitempty"`
 }
 
 // Machine is where the figures were taken.
@@ -44,25 +33,41 @@ type Machine struct {
 	NATS               NATSInfo `json:"nats"`
 }
 
-// Summary holds the ratios the targets are about.
+// Summary holds what is not a set's: each set has its ratios.
 type Summary struct {
-	Repeats         int     `json:"repeats"` // rates below are medians of that many runs
-	SingleCopy      float64 `json:"single_copy_rows_per_second,omitempty"`
-	BestCopy        float64 `json:"best_copy_rows_per_second,omitempty"`
-	BestCopyConns   int     `json:"best_copy_connections,omitempty"`
-	Pipeline        float64 `json:"pipeline_rows_per_second,omitempty"`
-	VsSingleCopy    float64 `json:"pipeline_vs_single_copy,omitempty"` // target >= 1.0
-	VsBestCopy      float64 `json:"pipeline_vs_best_copy,omitempty"`   // stretch >= 0.8
+	Repeats         int     `json:"repeats"`                           // set figures are medians of that many runs
 	LatencyP50      float64 `json:"latency_p50_ms,omitempty"`          // target <= 25
 	LatencyP99      float64 `json:"latency_p99_ms,omitempty"`          // target <= 100
 	MaxServiceRSSMB float64 `json:"max_service_peak_rss_mb,omitempty"` // target <= 64 (watcher, loader)
+	Runs            int     `json:"runs"`
+	Contended       int     `json:"contended_runs"`
 }
 
-func (r *Report) pipelines() []*PipelineRun {
-	var out []*PipelineRun
-	for i := range r.pipelineShown {
-		out = append(out, &r.pipelineShown[i])
+// setsOf returns the sets of one kind, in run order.
+func (r *Report) setsOf(kind string) []*Set {
+	var out []*Set
+	for _, s := range r.Sets {
+		if s.Kind == kind {
+			out = append(out, s)
+		}
 	}
+	return out
+}
+
+// singleCopy is the single-connection COPY of the main set with ids, the
+// yardstick of the runs that have no COPY of their own; 0 if none ran.
+func (r *Report) singleCopy(ids string) float64 {
+	for _, s := range r.setsOf(setMain) {
+		if s.Dataset.IDs == ids {
+			return s.Summary.SingleCopy
+		}
+	}
+	return 0
+}
+
+// others are the pipeline runs outside sets.
+func (r *Report) others() []*PipelineRun {
+	var out []*PipelineRun
 	if r.Latency != nil {
 		out = append(out, r.Latency)
 	}
@@ -75,6 +80,17 @@ func (r *Report) pipelines() []*PipelineRun {
 	return out
 }
 
+// pipelines are every pipeline run shown: the sets' medians and the others.
+func (r *Report) pipelines() []*PipelineRun {
+	var out []*PipelineRun
+	for _, s := range r.Sets {
+		for i := range s.pipelineShown {
+			out = append(out, &s.pipelineShown[i])
+		}
+	}
+	return append(out, r.others()...)
+}
+
 func (r *Report) natsInfo() NATSInfo {
 	for _, p := range r.pipelines() {
 		return p.NATS
@@ -83,27 +99,8 @@ func (r *Report) natsInfo() NATSInfo {
 }
 
 func (r *Report) summarize() {
-	r.copyShown, r.copyRates = medianCopies(r.Copy)
-	r.pipelineShown, r.pipelineRates = medianPipelines(r.Pipeline)
 	s := &r.Summary
 	s.Repeats = r.Options.Repeat
-	for _, c := range r.copyShown {
-		if c.Conns == 1 {
-			s.SingleCopy = c.RowsPerSec
-		}
-		if c.RowsPerSec > s.BestCopy {
-			s.BestCopy, s.BestCopyConns = c.RowsPerSec, c.Conns
-		}
-	}
-	if len(r.pipelineShown) > 0 {
-		s.Pipeline = r.pipelineShown[0].RowsPerSec
-		if s.SingleCopy > 0 {
-			s.VsSingleCopy = s.Pipeline / s.SingleCopy
-		}
-		if s.BestCopy > 0 {
-			s.VsBestCopy = s.Pipeline / s.BestCopy
-		}
-	}
 	if r.Latency != nil {
 		s.LatencyP50, s.LatencyP99 = r.Latency.Latency.P50, r.Latency.Latency.P99
 	}
@@ -114,131 +111,19 @@ func (r *Report) summarize() {
 			}
 		}
 	}
+	for _, set := range r.Sets {
+		s.Runs += set.Summary.Runs
+		s.Contended += set.Summary.Contended
+	}
+	for _, p := range r.others() {
+		s.Runs++
+		if p.Busy.Contended {
+			s.Contended++
+		}
+	}
 }
 
-// print writes the one table: a row per run, and under each pipeline run a
-// row per process.
-func (r *Report) print(out io.Writer) {
-	m := r.Machine
-	fmt.Fprintf(out, "\ntributary bench, %s\n", r.Started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(out, "machine: %d cores (%s), Linux %s, %s; PostgreSQL %s (fsync %s, synchronous_commit %s); NATS %s (JetStream sync_interval %s, max_payload %s)\n",
-		m.Cores, m.CPU, m.Kernel, m.Go, m.PostgreSQL, m.PostgresFsync, m.PostgresSyncCommit, m.NATS.Version, m.NATS.SyncInterval, size(m.NATS.MaxPayload))
-	if d := r.Dataset; d != nil {
-		fmt.Fprintf(out, "dataset: %s rows in %d files of %s rows (%s), written by the generator\n", count(d.Rows), d.Files, count(int64(d.RowsPerFile)), size(d.Bytes))
-	}
-	if len(r.Options.Env) > 0 {
-		fmt.Fprintf(out, "service settings: %s\n", strings.Join(r.Options.Env, " "))
-	}
-	fmt.Fprintln(out)
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	width := len("PostgreSQL (loader backends)") + 2
-	for _, c := range r.copyShown {
-		width = max(width, len(c.Name))
-	}
-	for _, p := range r.pipelines() {
-		width = max(width, len(p.Name))
-	}
-	name := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
-	fmt.Fprintf(tw, "%s\trows/s\tx 1 COPY\tseconds\tp50 ms\tp99 ms\tmax ms\tstart-up ms\tpeak RSS MB\tCPU s\tbusy cores\tload avg\t\n", name("run"))
-	ratio := func(v float64, offered bool) string {
-		if r.Summary.SingleCopy == 0 || offered {
-			return "-"
-		}
-		return fmt.Sprintf("%.2fx", v/r.Summary.SingleCopy)
-	}
-	for _, c := range r.copyShown {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t\t\t\t\t\t%.1f (PostgreSQL)\t%.2f\t%s\t\n", name(c.Name), count(int64(c.RowsPerSec)), ratio(c.RowsPerSec, false),
-			c.Seconds, c.PostgresCPU, c.Busy.Cores, c.Busy.LoadAvg)
-	}
-	for _, p := range r.pipelines() {
-		l := p.Latency
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.1f\t%.1f\t%.1f\t\t\t\t%.2f\t%s\t\n", name(p.Name), count(int64(p.RowsPerSec)), ratio(p.RowsPerSec, p.Offered > 0),
-			p.Seconds, l.P50, l.P99, l.Max, p.Busy.Cores, p.Busy.LoadAvg)
-		for _, s := range p.Services {
-			startup := fmt.Sprintf("%.0f", s.StartupMS)
-			if s.Name == "generator" {
-				startup = ""
-			}
-			fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t%s\t%.1f\t%.2f\t\t\t\n", name("  "+s.Name), startup, s.PeakRSSMB, s.CPUSeconds)
-		}
-		fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t\t\t%.2f\t\t\t\n", name("  PostgreSQL (loader backends)"), p.PostgresCPU)
-	}
-	tw.Flush()
-	s := r.Summary
-	fmt.Fprintln(out)
-	if s.Repeats > 1 {
-		fmt.Fprintf(out, "COPY and pipeline rows are the median of %d alternated runs; all runs' rows/s:\n", s.Repeats)
-		for i, c := range r.copyShown {
-			fmt.Fprintf(out, "  %s: %s\n", c.Name, rates(r.copyRates[i]))
-		}
-		for i, p := range r.pipelineShown {
-			fmt.Fprintf(out, "  %s: %s\n", p.Name, rates(r.pipelineRates[i]))
-		}
-	}
-	if s.VsSingleCopy > 0 {
-		fmt.Fprintf(out, "pipeline / single COPY: %.2fx (target >= 1.0x)\n", s.VsSingleCopy)
-	}
-	if s.VsBestCopy > 0 {
-		fmt.Fprintf(out, "pipeline / best COPY (%d connection%s): %.2fx (stretch >= 0.8x of the best parallel COPY)\n", s.BestCopyConns, plural(s.BestCopyConns), s.VsBestCopy)
-	}
-	if r.Latency != nil {
-		l := r.Latency.Latency
-		fmt.Fprintf(out, "latency, file landed -> rows committed, %d files: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (target p50 <= 25, p99 <= 100)\n",
-			l.N, l.P50, l.P90, l.P99, l.P999, l.Max)
-	}
-	if s.MaxServiceRSSMB > 0 {
-		fmt.Fprintf(out, "largest peak RSS of a service: %.1f MB (target <= 64 MB)\n", s.MaxServiceRSSMB)
-	}
-	r.printScale(out)
-	fmt.Fprintln(out, "busy cores: the whole machine's CPU use during the run (2.00 = both cores), anything else running included.")
-}
-
-// printScale shows the scale runs as a matrix: rows/s by file size and
-// number of loaders.
-func (r *Report) printScale(out io.Writer) {
-	if len(r.Scale) == 0 {
-		return
-	}
-	var loaders, sizes []int
-	cell := map[[2]int]PipelineRun{}
-	for _, p := range r.Scale {
-		if !slices.Contains(loaders, p.Loaders) {
-			loaders = append(loaders, p.Loaders)
-		}
-		if !slices.Contains(sizes, p.RowsPerFile) {
-			sizes = append(sizes, p.RowsPerFile)
-		}
-		cell[[2]int{p.RowsPerFile, p.Loaders}] = p
-	}
-	fmt.Fprintf(out, "\nscale: rows/s (loader CPU s, PostgreSQL CPU s, busy cores), %s rows per run\n", count(r.Scale[0].Rows))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "rows per file\t")
-	for _, l := range loaders {
-		fmt.Fprintf(tw, "%d loader%s\t", l, plural(l))
-	}
-	fmt.Fprintln(tw)
-	for _, size := range sizes {
-		fmt.Fprintf(tw, "%s\t", count(int64(size)))
-		for _, l := range loaders {
-			p, ok := cell[[2]int{size, l}]
-			if !ok {
-				fmt.Fprint(tw, "-\t")
-				continue
-			}
-			var loaderCPU float64
-			for _, s := range p.Services {
-				if strings.HasPrefix(s.Name, "loader") {
-					loaderCPU += s.CPUSeconds
-				}
-			}
-			fmt.Fprintf(tw, "%s (%.1f, %.1f, %.2f)\t", count(int64(p.RowsPerSec)), loaderCPU, p.PostgresCPU, p.Busy.Cores)
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
-}
-
-// save writes the JSON and the chart beside the run's logs.
+// save writes the JSON and the charts beside the run's logs.
 func (b *bench) save(r *Report) error {
 	base := filepath.Join(b.opts.Results, "bench-"+r.Started.Format("20060102T150405Z"))
 	js, err := json.MarshalIndent(r, "", "  ")
@@ -248,10 +133,20 @@ func (b *bench) save(r *Report) error {
 	if err := os.WriteFile(base+".json", js, 0o644); err != nil {
 		return err
 	}
-	if err := chart(r, base+".svg"); err != nil {
-		return fmt.Errorf("chart: %w", err)
+	written := []any{"json", base + ".json"}
+	if r.hasTimeChart() {
+		if err := chart(r, base+".svg"); err != nil {
+			return fmt.Errorf("chart: %w", err)
+		}
+		written = append(written, "chart", base+".svg")
 	}
-	b.log.Info("results written", "json", base+".json", "chart", base+".svg", "logs", b.work)
+	if len(r.setsOf(setSweep)) > 0 {
+		if err := sweepChart(r, base+"-sweep.svg"); err != nil {
+			return fmt.Errorf("sweep chart: %w", err)
+		}
+		written = append(written, "sweep_chart", base+"-sweep.svg")
+	}
+	b.log.Info("results written", append(written, "logs", b.work)...)
 	return nil
 }
 

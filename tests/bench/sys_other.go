@@ -2,7 +2,11 @@
 
 package main
 
-import "syscall"
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
 
 func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
 func machineBusy() float64           { return 0 }
@@ -10,3 +14,25 @@ func processCPU(int) float64         { return 0 }
 func cpuModel() string               { return "" }
 func kernel() string                 { return "" }
 func loadAvg() string                { return "" }
+
+// syncFS fsyncs every file of dir (no syncfs(2) here).
+func syncFS(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
