@@ -2,9 +2,7 @@ package faults
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,64 +16,6 @@ import (
 	"github.com/tributary-dev/tributary/shared/contract"
 	"github.com/tributary-dev/tributary/shared/datadir"
 )
-
-// oracle is what the files fed to the pipeline say PostgreSQL must hold,
-// computed from each file before the pipeline can touch it.
-type oracle struct {
-	mu       sync.Mutex
-	rows     int               // valid rows of distinct contents
-	ids      map[string]bool   // their event ids
-	cents    int64             // their prices, summed exactly
-	rejects  int               // invalid rows of distinct contents
-	contents map[string]int    // content id -> valid rows
-	good     map[string]string // file name fed -> content id: must be archived and loaded
-	bad      []string          // file names fed that must be rejected as a whole
-	dups     int               // files fed with a content fed before, under another name
-}
-
-func newOracle() *oracle {
-	return &oracle{ids: map[string]bool{}, contents: map[string]int{}, good: map[string]string{}}
-}
-
-// add records a good file; a content seen before adds no rows.
-func (o *oracle) add(name string, data []byte) error {
-	sum := sha256.Sum256(data)
-	id := hex.EncodeToString(sum[:])
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.good[name] = id
-	if _, seen := o.contents[id]; seen {
-		o.dups++
-		return nil
-	}
-	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	valid := 0
-	for _, rec := range recs[1:] {
-		ev, err := contract.Parse(rec)
-		if err != nil {
-			o.rejects++
-			continue
-		}
-		if o.ids[ev.ID] {
-			return fmt.Errorf("%s: event id %s repeats an earlier file's: the oracle needs unique ids", name, ev.ID)
-		}
-		o.ids[ev.ID] = true
-		o.cents += int64(ev.Price)
-		valid++
-	}
-	o.rows += valid
-	o.contents[id] = valid
-	return nil
-}
-
-func (o *oracle) Rows() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.rows
-}
 
 // feeder moves the generator's landed files into the pipeline's input,
 // after checking each is complete and adding it to the oracle. Now and then

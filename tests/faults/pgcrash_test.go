@@ -156,12 +156,12 @@ func TestPostgresCrashRecovery(t *testing.T) {
 	}
 	t.Logf("RESULT seed=%d crashes=%d: COPY %d/%d [loader saw %d COPYs cut], COMMIT in flight %d/%d [%d rolled back, %d messages committed with the reply lost], "+
 		"COMMIT durable with reply pending %d/%d [%d batch COMMITs, %d messages, %d other statements] (hit/aimed) recovery=%s..%s "+
-		"rows=%d event_ids=%d files=%d (copies %d, bad-header %d) loaders=%d ledger-skips=%d lost=%d duplicated=%d extra=%d "+
+		"rows=%d contents=%d files=%d (copies %d, bad-header %d) loaders=%d ledger-skips=%d lost=%d duplicated=%d extra=%d "+
 		"run=%s (crashes %s, drain %s)",
 		p.seed, p.rounds, hits[aimCopy], aimed[aimCopy], cr.copyCutsLogged(), hits[aimFlush], aimed[aimFlush], cr.flushAborted, settledFlush,
 		hits[aimReply], aimed[aimReply], cr.batchCommits, len(cr.unacked), cr.otherCommits,
 		cr.minRecovery.Round(time.Millisecond), cr.maxRecovery.Round(time.Millisecond),
-		f.o.rows, len(f.o.ids), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, c.SkippedByLedger(),
+		f.o.rows, len(f.o.contents), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, c.SkippedByLedger(),
 		res.lost, res.duplicated, res.extra,
 		settled.Sub(start).Round(time.Second), crashesDone.Sub(start).Round(time.Second), settled.Sub(crashesDone).Round(time.Second))
 }

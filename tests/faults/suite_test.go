@@ -160,11 +160,11 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	settled := time.Now()
 	check()
 	res := verify(t, c, f.o)
-	t.Logf("RESULT seed=%d rows=%d event_ids=%d files=%d (copies %d, bad-header %d) loaders=%d kills=%d "+
+	t.Logf("RESULT seed=%d rows=%d contents=%d files=%d (copies %d, bad-header %d) loaders=%d kills=%d "+
 		"(watcher %d, loader %d, nats %d) nats-graceful=%d generator-kills=%d pauses=%d pg-interruptions=%d "+
 		"(terminate %d [%d sessions, %d mid-COPY], outages %d) ledger-skips=%d lost=%d duplicated=%d extra=%d "+
 		"run=%s (faults %s, drain %s)",
-		p.seed, f.o.rows, len(f.o.ids), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, n.kills(),
+		p.seed, f.o.rows, len(f.o.contents), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, n.kills(),
 		n.counts[killWatcher], n.counts[killLoader], n.counts[killNATS], n.counts[stopNATS], n.counts[killGenerator],
 		n.counts[pauseLoader], n.pgInterruptions(), n.counts[pgTerminate], n.sessions, n.copying, n.counts[pgOutage],
 		c.SkippedByLedger(), res.lost, res.duplicated, res.extra,
