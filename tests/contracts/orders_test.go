@@ -10,7 +10,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,34 +244,8 @@ func deref(s *string) string {
 func StartWithOrders(t *testing.T) *harness.Env {
 	t.Helper()
 	env := harness.NewSecure(t)
-	ApplyExample(t, env, "orders")
+	env.Vars["CONTRACTS_DIR"] = harness.WithExamples(t, env.Pool, "orders")
 	env.Watcher(nil)
 	env.Loader(nil)
 	return env
-}
-
-// ApplyExample migrates example name's table into env's database and adds
-// its declaration to a contracts directory beside the repository's.
-func ApplyExample(t *testing.T, env *harness.Env, name string) {
-	t.Helper()
-	sql, err := os.ReadFile(harness.RepoFile("examples/" + name + "/migration.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	up, _, _ := strings.Cut(string(sql), "-- +goose Down")
-	if _, err := env.Pool.Exec(context.Background(), up); err != nil {
-		t.Fatalf("apply example %s: %v", name, err)
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(env.Vars["CONTRACTS_DIR"])); err != nil {
-		t.Fatal(err)
-	}
-	decl, err := os.ReadFile(harness.RepoFile("examples/" + name + "/" + name + ".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".yaml"), decl, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env.Vars["CONTRACTS_DIR"] = dir
 }

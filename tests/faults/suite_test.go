@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/tests/faults/cluster"
+	"github.com/tributary-dev/tributary/tests/harness"
 )
 
 // params size a run. The short run is part of `go tool task test`; the long
@@ -81,6 +82,10 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 		"WATCHER_MAX_MESSAGE_BYTES": "32768", // several parts per file
 		"STREAM_DUPLICATE_WINDOW":   "10s",   // re-publishes after restarts often fall outside it
 	}})
+	// A second contract, orders (a column of every type), loads beside
+	// user_activity through the same faults.
+	c.SetVar("CONTRACTS_DIR", harness.WithExamples(t, c.Pool, "orders"))
+	orders := newOrdersFeed(p.seed)
 	defer func() {
 		if t.Failed() {
 			t.Logf("seed %d; logs:\n%s", p.seed, c.LogTails(25))
@@ -111,10 +116,16 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	feedDone := make(chan struct{})
 	go func() {
 		defer close(feedDone)
-		for ctx.Err() == nil {
+		for i := 0; ctx.Err() == nil; i++ {
 			if err := f.feed(); err != nil {
 				feedErr <- err
 				return
+			}
+			if i%5 == 0 {
+				if err := f.land(orders.file()); err != nil {
+					feedErr <- err
+					return
+				}
 			}
 			sleep(ctx, 100*time.Millisecond)
 		}
@@ -160,6 +171,7 @@ func TestExactlyOnceUnderFaults(t *testing.T) {
 	settled := time.Now()
 	check()
 	res := verify(t, c, f.o)
+	orders.verify(t, c)
 	t.Logf("RESULT seed=%d rows=%d contents=%d files=%d (copies %d, bad-header %d) loaders=%d kills=%d "+
 		"(watcher %d, loader %d, nats %d) nats-graceful=%d generator-kills=%d pauses=%d pg-interruptions=%d "+
 		"(terminate %d [%d sessions, %d mid-COPY], outages %d) ledger-skips=%d lost=%d duplicated=%d extra=%d "+

@@ -163,9 +163,12 @@ func New(t testing.TB, bin string, opts Options) *Cluster {
 		"LOADER_MAX_BACKOFF": "1s",
 	}
 	maps.Copy(c.vars, opts.Vars)
-	c.Settings = ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", Consumer: "loader"}
+	c.Settings = ingest.Settings{Stream: "INGEST", SubjectPrefix: "ingest", Consumer: "loader", DefaultContract: "user_activity"}
 	return c
 }
+
+// SetVar sets a variable of every service started from now on.
+func (c *Cluster) SetVar(name, value string) { c.vars[name] = value }
 
 func (c *Cluster) env(extra map[string]string) []string {
 	vars := maps.Clone(c.vars)

@@ -91,7 +91,7 @@ func (c *Cluster) Reconcile(ctx context.Context) (string, error) {
 		dbURL = c.vars["DATABASE_URL"]
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(os.Environ(), "NATS_URL="+c.NATSURL, "DATABASE_URL="+dbURL, "DATA_DIR="+c.Data.Dir)
+	cmd.Env = append(os.Environ(), "NATS_URL="+c.NATSURL, "DATABASE_URL="+dbURL, "DATA_DIR="+c.Data.Dir, "CONTRACTS_DIR="+c.vars["CONTRACTS_DIR"])
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
