@@ -31,10 +31,10 @@ func refuse(d *contracts.Declaration, format string, args ...any) error {
 // Resolve reads d's table from the catalog and checks that d fits it.
 func Resolve(ctx context.Context, q Querier, d *contracts.Declaration) (*Table, error) {
 	var (
-		oid           uint32
-		nsp, rel      string
-		kind          string
-		insert, sel   bool
+		oid         uint32
+		nsp, rel    string
+		kind        string
+		insert, sel bool
 	)
 	err := q.QueryRow(ctx, `
 		SELECT c.oid, n.nspname, c.relname, c.relkind::text,

@@ -161,4 +161,3 @@ func states(s *Supervisor) map[string]State {
 	}
 	return out
 }
-
