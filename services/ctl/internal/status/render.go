@@ -49,6 +49,11 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 	} else {
 		line("consumer", "unknown: %v", s.ConsumerErr)
 	}
+	for _, c := range s.Contracts {
+		contract := strings.TrimPrefix(c.Name, settings.Consumer+"-")
+		line("contract "+contract, "%s: lag %s messages (%s not yet delivered, %s being loaded), ack floor %d",
+			c.Name, count(c.NumPending+uint64(c.NumAckPending)), count(c.NumPending), count(c.NumAckPending), c.AckFloor.Stream)
+	}
 	if d := s.DeadLetters; d != nil {
 		line("dead letters", "%s in %s", count(d.Msgs), settings.DeadLetterStream())
 	} else {
@@ -57,7 +62,7 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 
 	if t := s.Tables; t != nil {
 		line("rows loaded", "%s in the last minute (exact, from the ledger), %s in total", count(t.RowsLastMinute), rows(t.Rows))
-		line("rejects", "rows %s, files %s", rows(t.RejectedRows), rows(t.RejectedFiles))
+		line("rejects", "rows %s, files %s (every contract's)", rows(t.RejectedRows), rows(t.RejectedFiles))
 		if !t.Rows.Exact || !t.RejectedRows.Exact || !t.RejectedFiles.Exact {
 			line("", "≈: estimated from PostgreSQL's statistics (tables over %s rows are not counted)", count(t.ExactUpTo))
 		}

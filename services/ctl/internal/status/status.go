@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -68,6 +70,8 @@ type Snapshot struct {
 	StreamErr   error
 	Consumer    *jetstream.ConsumerInfo
 	ConsumerErr error
+	// Contracts are the consumers of the other contracts (loader-<name>).
+	Contracts   []*jetstream.ConsumerInfo
 	DeadLetters *jetstream.StreamState
 	DeadErr     error
 
@@ -113,6 +117,9 @@ func (s *Snapshot) readJetStream(ctx context.Context, src Sources) {
 	}
 	st, err := streamState(ctx, src.JetStream, src.Settings.Stream)
 	s.Stream, s.StreamErr = st, err
+	if err == nil {
+		s.Contracts = contractConsumers(ctx, src)
+	}
 	if cons, err := src.JetStream.Consumer(ctx, src.Settings.Stream, src.Settings.Consumer); err != nil {
 		s.ConsumerErr = fmt.Errorf("consumer %s: %w", src.Settings.Consumer, err)
 	} else if info, err := cons.Info(ctx); err != nil {
@@ -121,6 +128,25 @@ func (s *Snapshot) readJetStream(ctx context.Context, src Sources) {
 		s.Consumer = info
 	}
 	s.DeadLetters, s.DeadErr = streamState(ctx, src.JetStream, src.Settings.DeadLetterStream())
+}
+
+// contractConsumers lists the consumers of the contracts other than the
+// default one; an error leaves them out (the default consumer's line says
+// what is wrong with the stream).
+func contractConsumers(ctx context.Context, src Sources) []*jetstream.ConsumerInfo {
+	st, err := src.JetStream.Stream(ctx, src.Settings.Stream)
+	if err != nil {
+		return nil
+	}
+	var out []*jetstream.ConsumerInfo
+	list := st.ListConsumers(ctx)
+	for info := range list.Info() {
+		if strings.HasPrefix(info.Name, src.Settings.Consumer+"-") {
+			out = append(out, info)
+		}
+	}
+	slices.SortFunc(out, func(a, b *jetstream.ConsumerInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 func streamState(ctx context.Context, js JetStream, name string) (*jetstream.StreamState, error) {
