@@ -34,3 +34,10 @@ func (m Metrics) GaugeVec(name, help string, labels ...string) *prometheus.Gauge
 	m.reg.MustRegister(g)
 	return g
 }
+
+// CounterVec registers a counter with labels.
+func (m Metrics) CounterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Subsystem: m.subsystem, Name: name, Help: help}, labels)
+	m.reg.MustRegister(c)
+	return c
+}

@@ -13,11 +13,12 @@ import (
 
 // metrics implements loader.Observer.
 type metrics struct {
-	batches, applied, skipped, loaded, rejected prometheus.Counter
-	redelivered, retries, deadLetters           prometheus.Counter
-	batchMessages, batchRows, batchSeconds      prometheus.Histogram
-	landedToCommitted                           prometheus.Histogram
-	contractLoading                             *prometheus.GaugeVec
+	batches, applied, skipped              prometheus.Counter
+	loaded, rejected                       *prometheus.CounterVec
+	redelivered, retries, deadLetters      prometheus.Counter
+	batchMessages, batchRows, batchSeconds prometheus.Histogram
+	landedToCommitted                      prometheus.Histogram
+	contractLoading                        *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,8 +28,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batches:           counter("batches_committed_total", "Transactions committed."),
 		applied:           counter("messages_applied_total", "Messages (file parts and rejection notices) applied."),
 		skipped:           counter("messages_skipped_total", "Messages acknowledged without writing: the ledger had them (redelivery, re-publish)."),
-		loaded:            counter("rows_loaded_total", "Rows inserted into the contracts' tables."),
-		rejected:          counter("rows_rejected_total", "Rows written to ingest_rejects (user_activity_rejects for user_activity)."),
+		loaded:            r.CounterVec("rows_loaded_total", "Rows inserted into the contract's table.", "contract"),
+		rejected:          r.CounterVec("rows_rejected_total", "Rows of the contract written to ingest_rejects (user_activity_rejects for user_activity).", "contract"),
 		redelivered:       counter("redeliveries_total", "Messages received more than once."),
 		retries:           counter("retries_total", "Batch attempts that failed on PostgreSQL or NATS and were retried."),
 		deadLetters:       counter("dead_letters_total", "Messages moved to the dead-letter stream."),
@@ -46,9 +47,23 @@ func (m *metrics) ContractState(name string, loading bool) {
 		v = 1
 	}
 	m.contractLoading.WithLabelValues(name).Set(v)
+	m.loaded.WithLabelValues(name) // exported from the start: a rate needs its zero
+	m.rejected.WithLabelValues(name)
 }
 
-func (m *metrics) BatchCommitted(messages, loaded, rejected, skipped int, took time.Duration) {
+// forContract returns the loader.Observer of one contract's loader: the
+// row counters carry its name, the rest is shared.
+func (m *metrics) forContract(name string) *contractMetrics {
+	return &contractMetrics{metrics: m, loaded: m.loaded.WithLabelValues(name), rejected: m.rejected.WithLabelValues(name)}
+}
+
+// contractMetrics implements loader.Observer for one contract.
+type contractMetrics struct {
+	*metrics
+	loaded, rejected prometheus.Counter
+}
+
+func (m *contractMetrics) BatchCommitted(messages, loaded, rejected, skipped int, took time.Duration) {
 	m.batches.Inc()
 	m.applied.Add(float64(messages - skipped))
 	m.skipped.Add(float64(skipped))
@@ -58,10 +73,12 @@ func (m *metrics) BatchCommitted(messages, loaded, rejected, skipped int, took t
 	m.batchRows.Observe(float64(loaded))
 	m.batchSeconds.Observe(took.Seconds())
 }
-func (m *metrics) Landed(latency time.Duration) { m.landedToCommitted.Observe(latency.Seconds()) }
-func (m *metrics) Redelivered()                 { m.redelivered.Inc() }
-func (m *metrics) Retried()                     { m.retries.Inc() }
-func (m *metrics) DeadLettered()                { m.deadLetters.Inc() }
+func (m *contractMetrics) Landed(latency time.Duration) {
+	m.landedToCommitted.Observe(latency.Seconds())
+}
+func (m *contractMetrics) Redelivered()  { m.redelivered.Inc() }
+func (m *contractMetrics) Retried()      { m.retries.Inc() }
+func (m *contractMetrics) DeadLettered() { m.deadLetters.Inc() }
 
 // registerJetStreamGauges reads the consumer's and the dead-letter
 // stream's state from JetStream at scrape time, one request each: pending

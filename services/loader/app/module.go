@@ -71,13 +71,13 @@ func newSupervisor(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpoo
 		Observer: m,
 		Log:      log,
 		NewRunner: func(t *schema.Table) supervise.Runner {
-			return newLoader(c, js, nc, store.New(pool, t), budget, dlq, m, log.With("contract", t.Contract), c.Stream.ContractTopology(t.Contract))
+			return newLoader(c, js, nc, store.New(pool, t), budget, dlq, m.forContract(t.Contract), log.With("contract", t.Contract), c.Stream.ContractTopology(t.Contract))
 		},
 	})
 }
 
 func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, st *store.Store, budget *deadletter.Budget, dlq *deadletter.Queue,
-	m *metrics, log *slog.Logger, topo ingest.Contract) *loader.Loader {
+	m *contractMetrics, log *slog.Logger, topo ingest.Contract) *loader.Loader {
 	return loader.New(loader.Config{
 		Workers: c.Workers,
 		Limits: fetch.Limits{
