@@ -128,7 +128,7 @@ func (l *Loader) Run(ctx context.Context) error {
 	if err := l.prepare(ctx); err != nil {
 		return err
 	}
-	l.log.Info("loading", "contract", l.cfg.Contract.Name, "stream", l.settings.Stream, "consumer", l.cfg.Contract.Consumer, "workers", l.cfg.Workers)
+	l.log.Info("loading", "stream", l.settings.Stream, "consumer", l.cfg.Contract.Consumer, "workers", l.cfg.Workers) // the logger names the contract
 	var wg sync.WaitGroup
 	for range l.cfg.Workers {
 		wg.Go(func() { l.work(ctx) })

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +32,10 @@ type Observer interface {
 // a poll catches every way a declaration is replaced (an editor's
 // write-and-rename, a Kubernetes ConfigMap's symlink swap, a directory
 // mounted over) with no event to miss and no queue to overflow, at the
-// cost of a delay of one interval.
+// cost of a delay of one interval. Match also looks at the directory's
+// modification time, one stat: a declaration added (or renamed into place)
+// is in force for the very next file, so a file landed right after its
+// contract's declaration is never routed to a catch-all pattern.
 type Dir struct {
 	path     string
 	interval time.Duration
@@ -40,13 +45,17 @@ type Dir struct {
 	// current is replaced whole, never changed: a file is routed by the
 	// one Set it read, so a reload cannot race its processing.
 	current atomic.Pointer[contracts.Set]
-	failing bool // the last reload could not read the directory; Run's only
+	stamp   atomic.Int64 // the directory's mtime (ns) when current was read
+
+	mu      sync.Mutex // serializes reloads
+	failing bool       // the last reload could not read the directory
 }
 
 // Open loads the contracts of path, logging each refused declaration. Only
 // a directory that cannot be read is an error.
 func Open(path string, interval time.Duration, log *slog.Logger, obs Observer) (*Dir, error) {
 	d := &Dir{path: path, interval: interval, log: log, obs: obs}
+	d.stamp.Store(d.modified())
 	s, err := contracts.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("contracts dir %s (CONTRACTS_DIR): %w", path, err)
@@ -58,7 +67,19 @@ func Open(path string, interval time.Duration, log *slog.Logger, obs Observer) (
 // Match returns the contract of a landed file named name; see
 // contracts.Set.Match.
 func (d *Dir) Match(name string) (*contracts.Declaration, error) {
+	if m := d.modified(); m != d.stamp.Load() {
+		d.reload()
+	}
 	return d.current.Load().Match(name)
+}
+
+// modified is the directory's modification time, 0 when it cannot be read.
+func (d *Dir) modified() int64 {
+	st, err := os.Stat(d.path)
+	if err != nil {
+		return 0
+	}
+	return st.ModTime().UnixNano()
 }
 
 // Run reloads the contracts every interval until ctx ends.
@@ -78,6 +99,9 @@ func (d *Dir) Run(ctx context.Context) error {
 // reload installs the declarations if they changed since the last load.
 // A directory that cannot be read keeps the contracts in force.
 func (d *Dir) reload() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stamp.Store(d.modified()) // before reading: a change meanwhile is seen next time
 	s, err := contracts.Load(d.path)
 	if err != nil {
 		if !d.failing {

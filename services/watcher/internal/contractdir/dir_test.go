@@ -205,3 +205,19 @@ func TestAnEmptyDirectoryIsAWarning(t *testing.T) {
 		t.Errorf("a.csv: %s", got)
 	}
 }
+
+// A declaration added to the directory is in force for the next file
+// matched, before any poll: a file landed right after its contract's
+// declaration must not go to the catch-all contract (and be rejected for
+// its header, as it was when only the poll reloaded).
+func TestADeclarationAddedIsInForceForTheNextFile(t *testing.T) {
+	dir := contracttest.Dir(t, nil)
+	d, _, _ := open(t, dir) // polls every hour: only Match can notice
+	if got := matches(t, d, "orders-1.csv"); got != "user_activity" {
+		t.Fatalf("before: %s", got)
+	}
+	contracttest.Write(t, dir, "orders.yaml", ordersYAML)
+	if got := matches(t, d, "orders-2.csv"); got != "orders" {
+		t.Errorf("a file matched right after orders.yaml was added went to %s, want orders", got)
+	}
+}
