@@ -117,7 +117,7 @@ func printContracts(w io.Writer, cs []contractState) {
 	tw.Flush()
 	for _, c := range cs {
 		if c.Reason != "" {
-			fmt.Fprintf(w, "\n%s is refused: %s\n", c.Name, c.Reason)
+			fmt.Fprintf(w, "\nrefused: %s\n", c.Reason) // the reason names the contract
 		}
 	}
 }
