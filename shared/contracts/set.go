@@ -83,17 +83,33 @@ func (s *Set) Get(name string) (*Declaration, bool) {
 	return s.Declared[i], true
 }
 
+// compressions are the suffixes a compressed file's name adds to the
+// name its contract's pattern expects: orders-*.csv takes orders-1.csv.gz.
+var compressions = []string{".gz", ".gzip", ".zst", ".zstd"}
+
 // Match returns the contract a landed file named name loads under: the one
-// whose files pattern matches with the most literal characters. The error,
-// for a person, says why there is none.
+// whose files pattern matches with the most literal characters. A name
+// ending in a compression's suffix matches as itself or as the name
+// without it. The error, for a person, says why there is none.
 func (s *Set) Match(name string) (*Declaration, error) {
 	var (
 		best    *Declaration
 		tie     *Declaration
 		bestLen = -1
 	)
+	bare := name
+	for _, suffix := range compressions {
+		if len(name) > len(suffix) && strings.EqualFold(name[len(name)-len(suffix):], suffix) {
+			bare = name[:len(name)-len(suffix)]
+			break
+		}
+	}
 	for _, d := range s.Declared {
-		if ok, _ := path.Match(d.Files, name); !ok {
+		ok, _ := path.Match(d.Files, name)
+		if !ok {
+			ok, _ = path.Match(d.Files, bare)
+		}
+		if !ok {
 			continue
 		}
 		switch n := literalLength(d.Files); {

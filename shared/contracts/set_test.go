@@ -77,6 +77,9 @@ func TestMatchPrefersTheMostSpecificPattern(t *testing.T) {
 	tests := []struct{ give, want, err string }{
 		{give: "events-1.csv", want: "user_activity"},
 		{give: "orders-1.csv", want: "orders"},
+		{give: "orders-1.csv.gz", want: "orders"},
+		{give: "orders-1.csv.ZST", want: "orders"},
+		{give: "orders-1.csv.bz2", want: "user_activity"},
 		{give: "orders.csv", want: "user_activity"},
 		{give: "x-returns.csv", want: "returns"},
 		{give: "orders-returns.csv", want: "returns"},

@@ -29,6 +29,7 @@ const (
 	HeaderOffset    = "Tributary-Body-Offset"   // where in the file the body's first byte is
 	HeaderContract  = "Tributary-Contract"      // the contract of a file not of the default contract
 	HeaderColumns   = "Tributary-Columns"       // a by_name file's header line, percent-encoded
+	HeaderEncoding  = "Tributary-Encoding"      // how the landed file was compressed: gzip, zstd
 
 	// Added to a message when it is dead-lettered.
 	HeaderDeadReason     = "Tributary-Dead-Reason"
@@ -47,7 +48,7 @@ type Part struct {
 	Count     int       // number of parts of the file
 	FirstLine int       // file line of the body's first byte (the header is line 1)
 	Rows      int       // rows in the body, as counted by the watcher
-	Size      int64     // size of the whole file in bytes
+	Size      int64     // size of the whole file's content in bytes (decompressed, see Encoding)
 	LandedAt  time.Time // when the file was renamed into the input directory
 	// OversizedRow, when not zero, is the size in bytes of the one row this
 	// part stands for: a row larger than a message, of which the body holds
@@ -70,6 +71,11 @@ type Part struct {
 	// Columns is the file's header line when its contract maps columns by
 	// name (the loader maps them to the table); empty under an exact header.
 	Columns string
+	// Encoding is how the landed file was compressed ("gzip", "zstd"), or
+	// empty. FileID is the hash of the file as landed; Size, the ranges and
+	// the offsets are of its decompressed content, which the body holds:
+	// the loader reads it as any other part.
+	Encoding string
 }
 
 // FileKey identifies the file's content within its contract: the same
@@ -111,6 +117,9 @@ func (p Part) Header() nats.Header {
 	}
 	if p.Columns != "" {
 		h.Set(HeaderColumns, EncodeName(p.Columns))
+	}
+	if p.Encoding != "" {
+		h.Set(HeaderEncoding, p.Encoding)
 	}
 	if p.To > 0 {
 		h.Set(HeaderRange, strconv.FormatInt(p.From, 10)+"-"+strconv.FormatInt(p.To, 10))
@@ -160,6 +169,7 @@ func ParsePart(h nats.Header) (Part, error) {
 		errs = append(errs, err)
 	}
 	p.Contract = h.Get(HeaderContract)
+	p.Encoding = h.Get(HeaderEncoding)
 	if v := h.Get(HeaderColumns); v != "" {
 		if p.Columns, err = url.PathUnescape(v); err != nil {
 			errs = append(errs, fmt.Errorf("header %s %q is not percent-encoded", HeaderColumns, v))

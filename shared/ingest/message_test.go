@@ -21,6 +21,7 @@ func TestPartRoundTrip(t *testing.T) {
 		From:      70000,
 		To:        100000,
 		Offset:    70002,
+		Encoding:  "gzip",
 	}
 	h := give.Header()
 	for key, values := range h {

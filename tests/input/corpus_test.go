@@ -14,7 +14,11 @@ import (
 	"github.com/tributary-dev/tributary/shared/datadir"
 )
 
-const corpusDir = "../testdata/corpus"
+// The corpora: plain CSV, and the other formats files land in.
+const (
+	corpusDir  = "../testdata/corpus"
+	formatsDir = "../testdata/formats"
+)
 
 // manifest states by hand what the pipeline must do with each corpus file.
 type manifest struct {
@@ -52,9 +56,9 @@ type rowReject struct {
 	Raw        *string `json:"raw"` // the stored raw line, when the case checks it
 }
 
-func readManifest(t *testing.T) manifest {
+func readManifest(t *testing.T, dir string) manifest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +75,17 @@ func readManifest(t *testing.T) manifest {
 // exactly: which rows loaded (with their stored values), which were
 // rejected with which line, column and reason, which files were refused
 // whole and why, and that nothing else was written.
-func TestCorpus(t *testing.T) {
-	m := readManifest(t)
-	if len(m.Cases) < 30 {
-		t.Fatalf("the corpus has %d cases, want at least 30", len(m.Cases))
+func TestCorpus(t *testing.T) { runCorpus(t, corpusDir, 30) }
+
+// TestFormatsCorpus does the same with compressed files: damaged,
+// mislabelled, bombs and ordinary ones.
+func TestFormatsCorpus(t *testing.T) { runCorpus(t, formatsDir, 20) }
+
+// runCorpus lands the corpus in dir, which must state at least minCases.
+func runCorpus(t *testing.T, dir string, minCases int) {
+	m := readManifest(t, dir)
+	if len(m.Cases) < minCases {
+		t.Fatalf("the corpus has %d cases, want at least %d", len(m.Cases), minCases)
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Cases {
@@ -83,12 +94,12 @@ func TestCorpus(t *testing.T) {
 		}
 		seen[c.File] = true
 	}
-	entries, err := os.ReadDir(corpusDir)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if name := e.Name(); !seen[name] && name != "manifest.json" && name != "make_corpus.py" && name != ".gitattributes" {
+		if name := e.Name(); !seen[name] && !e.IsDir() && name != "manifest.json" && name != "make_corpus.py" && name != ".gitattributes" {
 			t.Errorf("corpus file %s has no case in manifest.json", name)
 		}
 	}
@@ -96,7 +107,7 @@ func TestCorpus(t *testing.T) {
 	p := startPipeline(t, m.Settings)
 	content := map[string][]byte{}
 	for _, c := range m.Cases {
-		b, err := os.ReadFile(filepath.Join(corpusDir, c.File))
+		b, err := os.ReadFile(filepath.Join(dir, c.File))
 		if err != nil {
 			t.Fatal(err)
 		}

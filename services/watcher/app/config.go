@@ -27,6 +27,7 @@ type Config struct {
 	Settle          time.Duration `env:"WATCHER_SETTLE" envDefault:"2s" help:"age a file found by a scan (not by a rename or close event) must reach"`
 	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan and of the contracts' reload"`
 	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
+	MaxDecodedBytes int64         `env:"WATCHER_MAX_DECODED_BYTES" envDefault:"4294967296" help:"most bytes a gzip or zstd file may expand to; beyond, it is rejected as a decompression bomb"`
 	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
 }
 
@@ -54,8 +55,8 @@ func (c *Config) Validate() error {
 	if c.Rescan <= 0 || c.Settle < 0 {
 		errs = append(errs, errors.New("WATCHER_RESCAN must be positive, WATCHER_SETTLE not negative"))
 	}
-	if c.MaxFileBytes < 1 || c.MaxMessageBytes < 4096 {
-		errs = append(errs, errors.New("WATCHER_MAX_FILE_BYTES must be positive and WATCHER_MAX_MESSAGE_BYTES at least 4096"))
+	if c.MaxFileBytes < 1 || c.MaxDecodedBytes < 1 || c.MaxMessageBytes < 4096 {
+		errs = append(errs, errors.New("WATCHER_MAX_FILE_BYTES and WATCHER_MAX_DECODED_BYTES must be positive and WATCHER_MAX_MESSAGE_BYTES at least 4096"))
 	}
 	return errors.Join(errs...)
 }

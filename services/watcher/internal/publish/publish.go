@@ -86,8 +86,10 @@ type File struct {
 	Name     string
 	Contract string // the contract its name matched
 	LandedAt time.Time
-	Content  io.ReaderAt
-	Layout   split.Layout
+	// Content holds the parts' bytes at their offsets. It is read once,
+	// part after part in the layout's order: a decompressed stream serves.
+	Content io.ReaderAt
+	Layout  split.Layout
 }
 
 // topology returns the subjects of contract, and the name its messages
@@ -124,6 +126,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
 			From: span.From, To: span.To, Offset: span.Offset, Contract: contract, Columns: f.Layout.Columns,
+			Encoding: string(f.Layout.Encoding),
 		}
 		if span.Oversized {
 			part.OversizedRow = span.Length

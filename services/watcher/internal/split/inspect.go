@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
 	"github.com/tributary-dev/tributary/shared/contracts"
 )
 
@@ -28,13 +29,16 @@ type Span struct {
 
 // Layout is what Inspect learned about a readable file.
 type Layout struct {
-	FileID string // hex SHA-256 of the whole file
-	Size   int64
+	FileID string // hex SHA-256 of the whole file, as landed
+	Size   int64  // bytes of its content: decompressed, if it was compressed
 	Rows   int
 	Parts  []Span
 	// Columns is the header line, as written without its line ending,
 	// when the contract maps columns by name; empty under an exact header.
 	Columns string
+	// Encoding is the file's compression; Size and the parts' ranges are
+	// then of its decompressed content.
+	Encoding decode.Encoding
 }
 
 // RejectError means the file cannot be read as its contract at all. Its
@@ -53,10 +57,10 @@ var ErrChanged = errors.New("file changed while it was read")
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// Inspect reads the size bytes of a file of contract d from r, once. It
-// returns the file's identity and its data rows cut into parts of at most
-// maxPart bytes, or a *RejectError saying why the file cannot be loaded as
-// a whole.
+// Inspect reads the size bytes of a plain CSV file of contract d from r,
+// once. It returns the file's identity and its data rows cut into parts of
+// at most maxPart bytes, or a *RejectError saying why the file cannot be
+// loaded as a whole.
 func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout, error) {
 	if size == 0 {
 		return Layout{}, reject("file is empty (0 bytes)")
@@ -65,7 +69,74 @@ func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout
 	// file cost more in allocation and GC than reading it.
 	chunk := int(min(size+1, 64<<10))
 	hash := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, hash), chunk)
+	layout, err := cut(io.TeeReader(r, hash), chunk, size, maxPart, d)
+	if err != nil {
+		return Layout{}, err
+	}
+	layout.FileID = hex.EncodeToString(hash.Sum(nil))
+	return layout, nil
+}
+
+// InspectCompressed reads a gzip or zstd file of size bytes from r, once:
+// it hashes the bytes as landed (the file's identity), decompresses them as
+// a stream and cuts the CSV they hold exactly as Inspect cuts a plain file,
+// its ranges being offsets in the decompressed content. The whole stream
+// is checked before anything is returned: a damaged, truncated or
+// over-expanding stream is a *RejectError, so nothing of it is published.
+func InspectCompressed(r io.Reader, size int64, enc decode.Encoding, maxDecoded, maxPart int64, d *contracts.Declaration) (Layout, error) {
+	hash := sha256.New()
+	raw := &countingReader{r: io.TeeReader(r, hash)}
+	dec, err := decode.NewReader(enc, raw, maxDecoded, "WATCHER_MAX_DECODED_BYTES")
+	if err != nil {
+		return Layout{}, decoded(err)
+	}
+	defer dec.Close()
+	layout, err := cut(dec, 64<<10, -1, maxPart, d)
+	if err != nil {
+		return Layout{}, decoded(err)
+	}
+	// The decompressor stops at the stream's end marker: bytes after it
+	// would be neither loaded nor noticed.
+	after, err := io.Copy(io.Discard, raw)
+	switch {
+	case err != nil:
+		return Layout{}, fmt.Errorf("read: %w", err)
+	case raw.n != size:
+		return Layout{}, ErrChanged
+	case after > 0:
+		return Layout{}, reject("%s stream ends %d bytes before the file does; nothing of the file is loaded", enc, after)
+	}
+	layout.FileID = hex.EncodeToString(hash.Sum(nil))
+	layout.Encoding = enc
+	return layout, nil
+}
+
+// decoded turns the decompressor's verdict on a damaged stream into the
+// file's rejection.
+func decoded(err error) error {
+	var de *decode.RejectError
+	if errors.As(err, &de) {
+		return &RejectError{Reason: de.Reason}
+	}
+	return err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// cut scans the CSV content of r, in chunks of chunk bytes, and cuts its
+// rows into parts. When size is not -1 the content must be exactly size
+// bytes: any other length means it changed while it was read (ErrChanged).
+func cut(r io.Reader, chunk int, size, maxPart int64, d *contracts.Declaration) (Layout, error) {
+	br := bufio.NewReaderSize(r, chunk)
 	var start int64
 	if p, _ := br.Peek(len(bom)); bytes.Equal(p, bom) {
 		_, _ = br.Discard(len(bom))
@@ -82,18 +153,21 @@ func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout
 			return Layout{}, werr
 		}
 		read += int64(n)
-		if read > size {
+		if size >= 0 && read > size {
 			return Layout{}, ErrChanged
 		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return Layout{}, fmt.Errorf("read: %w", err)
+			return Layout{}, err
 		}
 	}
-	if read != size {
+	switch {
+	case size >= 0 && read != size:
 		return Layout{}, ErrChanged
+	case read == 0:
+		return Layout{}, reject("the decompressed content is empty (0 bytes)")
 	}
 	unterminated, line, err := sc.close()
 	if err != nil {
@@ -102,11 +176,10 @@ func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout
 	if unterminated {
 		return Layout{}, reject("unterminated quoted field in the row starting at line %d", line)
 	}
-	layout, err := c.finish(size)
+	layout, err := c.finish(read)
 	if err != nil {
 		return Layout{}, err
 	}
-	layout.Size = size
-	layout.FileID = hex.EncodeToString(hash.Sum(nil))
+	layout.Size = read
 	return layout, nil
 }

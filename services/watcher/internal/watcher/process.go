@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -88,10 +87,8 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 
 	start := w.now()
 	maxPart := w.pub.MaxPartBytes(w.cfg.MaxPartBytes)
-	// Read the file itself, one byte past its size, so that Inspect sees a
-	// file that grew since the Stat (a writer the lease cannot see); the
-	// Stat again afterwards catches a change after the last read.
-	layout, err := split.Inspect(io.LimitReader(f, st.Size()+1), st.Size(), maxPart, c)
+	got, err := w.inspect(f, name, st.Size(), maxPart, c)
+	defer got.Close()
 	if err == nil && changed(f, st) {
 		err = split.ErrChanged
 	}
@@ -108,8 +105,9 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		log.Error("cannot read file; will retry", logging.Err(err))
 		return
 	}
+	layout := got.layout
 	log = log.With(logging.KeyFileID, layout.FileID)
-	err = w.pub.PublishFile(ctx, publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: f, Layout: layout})
+	err = w.pub.PublishFile(ctx, publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: got.parts, Layout: layout})
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("cannot publish file; will retry", logging.Err(err))

@@ -26,7 +26,7 @@ func newWatcher(t *testing.T, pub Publisher) *Watcher {
 	if err := dirs.Ensure(); err != nil {
 		t.Fatal(err)
 	}
-	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20,
+	w := New(Config{ID: "w1", Workers: 1, Settle: time.Hour, Rescan: time.Hour, MaxFileBytes: 1 << 20, MaxDecodedBytes: 1 << 20,
 		MaxPartBytes: 1 << 20}, dirs, repoContracts(t), pub, nopObserver{},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	root, err := os.OpenRoot(dirs.Dir)

@@ -1,0 +1,64 @@
+package watcher
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
+	"github.com/tributary-dev/tributary/services/watcher/internal/split"
+	"github.com/tributary-dev/tributary/shared/contracts"
+)
+
+// content is a claimed file as it is published: its layout, and where the
+// parts' bytes are read from, in order.
+type content struct {
+	layout split.Layout
+	parts  io.ReaderAt
+	close  func()
+}
+
+// Close releases a decompressor reading the parts.
+func (c content) Close() {
+	if c.close != nil {
+		c.close()
+	}
+}
+
+// inspect tells how the file f (size bytes, landed as name) is encoded,
+// by its first bytes, and reads it whole once: its identity, its rows cut
+// into parts of at most maxPart bytes, or why it cannot be loaded (a
+// *split.RejectError). A compressed file's parts are then read from a
+// second decompression of it.
+func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contracts.Declaration) (content, error) {
+	head := make([]byte, decode.HeadBytes)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return content{}, fmt.Errorf("read: %w", err)
+	}
+	enc, err := decode.Detect(head[:n], name)
+	if err != nil {
+		return content{}, &split.RejectError{Reason: err.Error()}
+	}
+	// Read the file itself, one byte past its size, so that Inspect sees a
+	// file that grew since the Stat (a writer the lease cannot see); the
+	// Stat again afterwards catches a change after the last read.
+	grown := io.LimitReader(f, size+1)
+	switch enc {
+	case decode.Plain:
+		layout, err := split.Inspect(grown, size, maxPart, c)
+		return content{layout: layout, parts: f}, err
+	case decode.Gzip, decode.Zstd:
+		layout, err := split.InspectCompressed(grown, size, enc, w.cfg.MaxDecodedBytes, maxPart, c)
+		if err != nil {
+			return content{}, err
+		}
+		dec, err := decode.NewReader(enc, io.NewSectionReader(f, 0, size), w.cfg.MaxDecodedBytes, "WATCHER_MAX_DECODED_BYTES")
+		if err != nil {
+			return content{}, fmt.Errorf("decompress again: %w", err)
+		}
+		return content{layout: layout, parts: decode.NewSequential(dec), close: func() { _ = dec.Close() }}, nil
+	}
+	return content{}, &split.RejectError{Reason: fmt.Sprintf("is %s, which contract %s cannot read", enc, c.Name)}
+}
