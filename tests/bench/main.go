@@ -180,6 +180,20 @@ func (b *bench) others(ctx context.Context, r *Report, ids string) error {
 			r.Memory = append(r.Memory, p)
 		}
 	}
+	if slices.Contains(o.Runs, "formats") {
+		runs, err := b.formats(ctx, o.Rows, o.RowsPerFile, ids, "formats")
+		if err != nil {
+			return err
+		}
+		r.Formats = append(r.Formats, runs...)
+	}
+	if slices.Contains(o.Runs, "formats-memory") {
+		runs, err := b.formats(ctx, o.FormatsMemoryRows, int(o.FormatsMemoryRows), ids, "formats, one file")
+		if err != nil {
+			return err
+		}
+		r.FormatsMemory = append(r.FormatsMemory, runs...)
+	}
 	if slices.Contains(o.Runs, "scale") {
 		for _, perFile := range o.ScaleRowsPerFile {
 			ds, err := b.dataset(ctx, o.ScaleRows, perFile, ids)

@@ -163,3 +163,43 @@ func measured(u CPUUse, roles ...string) bool {
 	}
 	return true
 }
+
+// TestBenchFormats lands the same rows in every format and checks each run
+// loaded the same table as plain CSV, and reported what each service cost.
+func TestBenchFormats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries and runs the pipeline; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pgtest.AdminURL())
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	conn.Close(ctx)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	r, err := run(ctx, []string{"-runs", "formats", "-rows", "3000", "-rows-per-file", "1000",
+		"-bin", filepath.Join(dir, "bin"), "-results", filepath.Join(dir, "results"), "-timeout", "2m"}, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("bench: %v", err)
+	}
+	if len(r.Formats) != len(allFormats) {
+		t.Fatalf("%d formats runs, want %d", len(r.Formats), len(allFormats))
+	}
+	for i, f := range r.Formats {
+		if f.Format != allFormats[i] || f.Table != r.Formats[0].Table || f.Table.Rows != 3000 || f.Pipeline.Files != 3 {
+			t.Errorf("run %d: %s loaded %+v from %d files, want %s, 3,000 rows and the CSV's %+v", i, f.Format, f.Table, f.Pipeline.Files,
+				allFormats[i], r.Formats[0].Table)
+		}
+		for _, s := range f.Pipeline.Services {
+			if s.PeakRSSMB <= 0 || s.CPUSeconds <= 0 {
+				t.Errorf("%s: %s has no peak RSS or CPU: %+v", f.Format, s.Name, s)
+			}
+		}
+	}
+	if !strings.Contains(out.String(), "formats: the same rows landed in each format") {
+		t.Errorf("no formats table in:\n%s", out.String())
+	}
+}

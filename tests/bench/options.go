@@ -38,6 +38,8 @@ type Options struct {
 	BacklogRowsPerFile int           `json:"backlog_rows_per_file"`
 	SweepRows          int64         `json:"sweep_rows"`
 	SweepRowsPerFile   []int         `json:"sweep_rows_per_file"`
+	Formats            []string      `json:"formats"`
+	FormatsMemoryRows  int64         `json:"formats_memory_rows"`
 	Compare            string        `json:"compare,omitempty"`
 	Contention         float64       `json:"contention_cores"`
 	Env                []string      `json:"env"`
@@ -51,7 +53,7 @@ type Options struct {
 	Keep               bool          `json:"-"`
 }
 
-var allRuns = []string{"copy", "pipeline", "backlog", "latency", "memory", "scale", "sweep"}
+var allRuns = []string{"copy", "pipeline", "backlog", "latency", "memory", "scale", "sweep", "formats", "formats-memory"}
 
 func parseOptions(args []string) (Options, error) {
 	var o Options
@@ -76,6 +78,8 @@ func parseOptions(args []string) (Options, error) {
 	fs.IntVar(&o.BacklogRowsPerFile, "backlog-rows-per-file", 10, "rows per file of the backlog run")
 	fs.Int64Var(&o.SweepRows, "sweep-rows", 1_000_000, "rows of each file size of the sweep run")
 	sweepFiles := fs.String("sweep-rows-per-file", "10,100,1000,10000,100000,1000000", "rows per file of each size of the sweep run")
+	formats := fs.String("formats", strings.Join(allFormats, ","), "formats of the formats runs, the first the yardstick: "+strings.Join(allFormats, ","))
+	fs.Int64Var(&o.FormatsMemoryRows, "formats-memory-rows", 10_000_000, "rows of the one file per format of the formats-memory run (10,000,000 is about 1 GB of CSV)")
 	fs.StringVar(&o.Compare, "compare", "", "a git commit or branch: build its services too and alternate every pipeline, backlog and sweep run between its binaries and the working tree's, reporting the median of each and new/old")
 	fs.Float64Var(&o.Contention, "contention", 0.3, "mark a run contended when processes not the run's used more than this many cores on average during it")
 	env := fs.String("env", "", "settings for every service, e.g. LOADER_WORKERS=3,WATCHER_MAX_MESSAGE_BYTES=8388608")
@@ -114,6 +118,12 @@ func parseOptions(args []string) (Options, error) {
 	default:
 		errs = append(errs, fmt.Errorf("-ids: %q is not v4, v7 or both", *ids))
 	}
+	o.Formats = split(*formats)
+	for _, f := range o.Formats {
+		if !slices.Contains(allFormats, f) {
+			errs = append(errs, fmt.Errorf("-formats: unknown format %q", f))
+		}
+	}
 	o.CopyConns, errs = ints("copy-conns", *copyConns, errs)
 	o.SweepRowsPerFile, errs = ints("sweep-rows-per-file", *sweepFiles, errs)
 	for _, n := range o.SweepRowsPerFile {
@@ -136,7 +146,7 @@ func parseOptions(args []string) (Options, error) {
 	}
 	o.MemoryBytes = b
 	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 ||
-		o.BacklogFiles < 1 || o.BacklogRowsPerFile < 1 || o.SweepRows < 1 || o.Contention < 0 {
+		o.BacklogFiles < 1 || o.BacklogRowsPerFile < 1 || o.SweepRows < 1 || o.FormatsMemoryRows < 1 || o.Contention < 0 {
 		errs = append(errs, errors.New("sizes, rates and counts must be positive"))
 	}
 	return o, errors.Join(errs...)

@@ -21,6 +21,8 @@ type PipelineSpec struct {
 	Dataset *Dataset // files landed all at once; or
 	Offered *Offered // a generator landing files at a steady rate
 	Variant variant  // whose watcher, loaders and nats-server
+	// Inspect, if set, looks at the loaded database before it is dropped.
+	Inspect func(context.Context, *pgxpool.Pool) error
 }
 
 // Offered is a steady load: Rate events per second as files of RowsPerFile
@@ -191,7 +193,13 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	if run.Rows != want {
 		return run, fmt.Errorf("%s: the ledger has %d rows, want %d", run.Name, run.Rows, want)
 	}
-	return run, checkExactlyOnce(ctx, pool, want)
+	if err := checkExactlyOnce(ctx, pool, want); err != nil {
+		return run, err
+	}
+	if spec.Inspect != nil {
+		return run, spec.Inspect(ctx, pool)
+	}
+	return run, nil
 }
 
 func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadir.Config, spec PipelineSpec, env []string, info *NATSInfo) (*cluster, error) {
@@ -248,6 +256,7 @@ func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadi
 func (b *bench) serviceEnv(dbURL string, data datadir.Config, extra []string) []string {
 	env := []string{
 		"DATABASE_URL=" + dbURL, "DATA_DIR=" + data.Dir, "HTTP_ADDR=127.0.0.1:0",
+		"CONTRACTS_DIR=" + filepath.Join(b.root, "contracts"), // wherever the bench runs from
 		"LOG_FORMAT=json", "LOG_LEVEL=info",
 	}
 	if b.opts.Profile > 0 {

@@ -19,6 +19,9 @@ type Report struct {
 	Latency *PipelineRun  `json:"latency,omitempty"`
 	Memory  []PipelineRun `json:"memory,omitempty"`
 	Scale   []PipelineRun `json:"scale,omitempty"`
+	Formats []FormatRun   `json:"formats,omitempty"`
+	// FormatsMemory are the formats runs of one large file each.
+	FormatsMemory []FormatRun `json:"formats_memory,omitempty"`
 }
 
 // Machine is where the figures were taken.
@@ -76,6 +79,11 @@ func (r *Report) others() []*PipelineRun {
 	}
 	for i := range r.Scale {
 		out = append(out, &r.Scale[i])
+	}
+	for _, runs := range [][]FormatRun{r.Formats, r.FormatsMemory} {
+		for i := range runs {
+			out = append(out, &runs[i].Pipeline)
+		}
 	}
 	return out
 }

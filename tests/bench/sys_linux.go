@@ -83,6 +83,19 @@ func cpuModel() string {
 	return ""
 }
 
+// peakRSS is a running process's peak resident set in MiB (VmHWM), or 0.
+// The kernel's ru_maxrss cannot serve: a child forked with CLONE_VM, as
+// Go forks, starts with its parent's high-water mark, the bench's own.
+func peakRSS(pid int) float64 {
+	for _, line := range strings.Split(readTrim(fmt.Sprintf("/proc/%d/status", pid)), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
 func kernel() string  { return readTrim("/proc/sys/kernel/osrelease") }
 func loadAvg() string { return strings.Join(strings.Fields(readTrim("/proc/loadavg"))[:3], " ") }
 

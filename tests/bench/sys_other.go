@@ -11,6 +11,7 @@ import (
 func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
 func machineBusy() float64           { return 0 }
 func processCPU(int) float64         { return 0 }
+func peakRSS(int) float64            { return 0 }
 func cpuModel() string               { return "" }
 func kernel() string                 { return "" }
 func loadAvg() string                { return "" }
