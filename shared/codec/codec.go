@@ -68,27 +68,60 @@ type codecType struct {
 	typname string // pg_type.typname
 	sql     string // the SQL name, for messages and docs
 	rules   rule   // the Rules it takes besides RejectSpaces, which every type takes
+	json    JSON   // the JSON values it takes, from NDJSON or Parquet
 	plan    func(c column, col Column, r Rules) (Field, error)
+}
+
+// JSON is the kinds of JSON value a column type takes. A value's text is
+// what the column's Field parses: a string decoded, a number or a
+// boolean as written; JSON null is NULL.
+type JSON uint8
+
+// The kinds of JSON value, as a type takes them.
+const (
+	JSONString JSON = 1 << iota
+	JSONNumber
+	JSONBool
+	// JSONDocument takes any value as its JSON text, objects and arrays
+	// included (jsonb): the only kind that does.
+	JSONDocument
+)
+
+// Accepts returns the JSON values a column of type typname takes and the
+// type's SQL name, for reasons; nothing for a type not supported.
+func Accepts(typname string) (JSON, string) {
+	for _, t := range registry {
+		if t.typname == typname {
+			return t.json, t.sql
+		}
+	}
+	return 0, typname
+}
+
+// EmptyAppender is a Field that can load an empty string: JSON writes one
+// as "", which CSV cannot (an empty CSV field is NULL).
+type EmptyAppender interface {
+	AppendEmpty(buf []byte) ([]byte, error)
 }
 
 // registry lists the supported types, in the order Supported reports them.
 // Adding a type is one line here and one file.
 var registry = []codecType{
-	{"int2", "smallint", ruleNonNegative, planInt(2, "SMALLINT")},
-	{"int4", "integer", ruleNonNegative, planInt(4, "INTEGER")},
-	{"int8", "bigint", ruleNonNegative, planInt(8, "BIGINT")},
-	{"numeric", "numeric", ruleNonNegative, planNumeric},
-	{"float4", "real", ruleNonNegative, planFloat(32, "REAL")},
-	{"float8", "double precision", ruleNonNegative, planFloat(64, "DOUBLE PRECISION")},
-	{"bool", "boolean", 0, planBool},
-	{"text", "text", ruleOneOf, planText(false)},
-	{"varchar", "varchar", ruleOneOf, planText(false)},
-	{"bpchar", "char", ruleOneOf, planText(true)},
-	{"date", "date", 0, planDate},
-	{"timestamp", "timestamp", 0, planTimestamp(false)},
-	{"timestamptz", "timestamptz", ruleZone, planTimestamp(true)},
-	{"uuid", "uuid", 0, planUUID},
-	{"jsonb", "jsonb", 0, planJSONB},
+	{"int2", "smallint", ruleNonNegative, JSONNumber, planInt(2, "SMALLINT")},
+	{"int4", "integer", ruleNonNegative, JSONNumber, planInt(4, "INTEGER")},
+	{"int8", "bigint", ruleNonNegative, JSONNumber, planInt(8, "BIGINT")},
+	{"numeric", "numeric", ruleNonNegative, JSONNumber, planNumeric},
+	{"float4", "real", ruleNonNegative, JSONNumber, planFloat(32, "REAL")},
+	{"float8", "double precision", ruleNonNegative, JSONNumber, planFloat(64, "DOUBLE PRECISION")},
+	{"bool", "boolean", 0, JSONBool, planBool},
+	{"text", "text", ruleOneOf, JSONString, planText(false)},
+	{"varchar", "varchar", ruleOneOf, JSONString, planText(false)},
+	{"bpchar", "char", ruleOneOf, JSONString, planText(true)},
+	{"date", "date", 0, JSONString, planDate},
+	{"timestamp", "timestamp", 0, JSONString, planTimestamp(false)},
+	{"timestamptz", "timestamptz", ruleZone, JSONString, planTimestamp(true)},
+	{"uuid", "uuid", 0, JSONString, planUUID},
+	{"jsonb", "jsonb", 0, JSONDocument, planJSONB},
 }
 
 // Supported returns the SQL names of the supported types.

@@ -58,6 +58,19 @@ func (f *textField) Append(buf []byte, s string) ([]byte, error) {
 	return buf, nil
 }
 
+// AppendEmpty loads the empty string: char(n) pads it to n spaces.
+func (f *textField) AppendEmpty(buf []byte) ([]byte, error) {
+	n := 0
+	if f.pad {
+		n = f.max
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	for range n {
+		buf = append(buf, ' ')
+	}
+	return buf, nil
+}
+
 // choiceField is a text column whose values must be one of a list, as
 // written (no case folding, no trimming).
 type choiceField struct {
@@ -105,4 +118,9 @@ func (f *choiceField) Append(buf []byte, s string) ([]byte, error) {
 		return buf, err
 	}
 	return buf, f.errorf("%s is not %s", quote(s), f.list)
+}
+
+// AppendEmpty refuses the empty string, which a list never holds.
+func (f *choiceField) AppendEmpty(buf []byte) ([]byte, error) {
+	return buf, f.errorf(`"" is not %s`, f.list)
 }

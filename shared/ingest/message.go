@@ -30,6 +30,7 @@ const (
 	HeaderContract  = "Tributary-Contract"      // the contract of a file not of the default contract
 	HeaderColumns   = "Tributary-Columns"       // a by_name file's header line, percent-encoded
 	HeaderEncoding  = "Tributary-Encoding"      // how the landed file was compressed: gzip, zstd
+	HeaderFormat    = "Tributary-Format"        // how the body's rows are written: ndjson (absent: CSV)
 
 	// Added to a message when it is dead-lettered.
 	HeaderDeadReason     = "Tributary-Dead-Reason"
@@ -76,7 +77,15 @@ type Part struct {
 	// the offsets are of its decompressed content, which the body holds:
 	// the loader reads it as any other part.
 	Encoding string
+	// Format is how the body's rows are written: FormatNDJSON, or empty
+	// for CSV. An NDJSON body has no header; under a by_name contract
+	// Columns holds the file's keys, as a CSV header line.
+	Format string
 }
+
+// FormatNDJSON is the Format of a part whose rows are JSON objects, one
+// per line.
+const FormatNDJSON = "ndjson"
 
 // FileKey identifies the file's content within its contract: the same
 // bytes landed for two contracts are two loads, into two tables.
@@ -120,6 +129,9 @@ func (p Part) Header() nats.Header {
 	}
 	if p.Encoding != "" {
 		h.Set(HeaderEncoding, p.Encoding)
+	}
+	if p.Format != "" {
+		h.Set(HeaderFormat, p.Format)
 	}
 	if p.To > 0 {
 		h.Set(HeaderRange, strconv.FormatInt(p.From, 10)+"-"+strconv.FormatInt(p.To, 10))
@@ -170,6 +182,11 @@ func ParsePart(h nats.Header) (Part, error) {
 	}
 	p.Contract = h.Get(HeaderContract)
 	p.Encoding = h.Get(HeaderEncoding)
+	switch p.Format = h.Get(HeaderFormat); p.Format {
+	case "", FormatNDJSON:
+	default:
+		errs = append(errs, fmt.Errorf("header %s %q is not a format this loader reads (ndjson, or none for CSV)", HeaderFormat, p.Format))
+	}
 	if v := h.Get(HeaderColumns); v != "" {
 		if p.Columns, err = url.PathUnescape(v); err != nil {
 			errs = append(errs, fmt.Errorf("header %s %q is not percent-encoded", HeaderColumns, v))

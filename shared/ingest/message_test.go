@@ -22,6 +22,7 @@ func TestPartRoundTrip(t *testing.T) {
 		To:        100000,
 		Offset:    70002,
 		Encoding:  "gzip",
+		Format:    FormatNDJSON,
 	}
 	h := give.Header()
 	for key, values := range h {

@@ -43,12 +43,14 @@ type Column struct {
 // Mapping is how one header's fields load: a codec per field (nil for a
 // field ignored), the COPY column list and where the key's fields are.
 type Mapping struct {
-	Header  string        // the header line, for messages
-	Fields  []codec.Field // by field position; nil skips the field
-	Copy    []string      // COPY columns: the mapped fields in order, then Sequence
-	KeyAt   []int         // positions of the key's fields, in Key's order
-	Names   []string      // the column of each field ("" when ignored)
-	Width   int           // fields a row must have
+	Header  string         // the header line, for messages
+	Fields  []codec.Field  // by field position; nil skips the field
+	Copy    []string       // COPY columns: the mapped fields in order, then Sequence
+	KeyAt   []int          // positions of the key's fields, in Key's order
+	Names   []string       // the column of each field ("" when ignored)
+	Keys    []string       // the header's names as written, ignored ones included
+	Catalog []codec.Column // the catalog's column of each field (zero when ignored)
+	Width   int            // fields a row must have
 	HasSeq  bool
 	Columns int // fields in a COPY tuple (mapped fields and the sequence)
 }
@@ -73,7 +75,8 @@ func (t *Table) column(name string) (Column, bool) {
 // column does not fit and why.
 func (t *Table) Map(header []string) (*Mapping, error) {
 	d := t.decl
-	m := &Mapping{Header: strings.Join(header, ","), Width: len(header), Fields: make([]codec.Field, len(header)), Names: make([]string, len(header))}
+	m := &Mapping{Header: strings.Join(header, ","), Width: len(header), Fields: make([]codec.Field, len(header)), Names: make([]string, len(header)),
+		Keys: slices.Clone(header), Catalog: make([]codec.Column, len(header))}
 	var errs []string
 	for i, name := range header {
 		col, ok := t.column(name)
@@ -100,7 +103,7 @@ func (t *Table) Map(header []string) (*Mapping, error) {
 			errs = append(errs, err.Error())
 			continue
 		}
-		m.Fields[i], m.Names[i] = f, name
+		m.Fields[i], m.Names[i], m.Catalog[i] = f, name, col.Column
 		m.Copy = append(m.Copy, name)
 	}
 	for _, col := range t.Columns {

@@ -18,7 +18,7 @@ type Message struct {
 
 	// Exactly one of Part and Rejection is set.
 	Part      *ingest.Part
-	Body      []byte // the part's CSV rows
+	Body      []byte // the part's rows: CSV, or NDJSON (see ingest.Part.Format)
 	Rejection *ingest.Rejection
 }
 

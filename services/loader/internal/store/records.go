@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tributary-dev/tributary/shared/ndjson"
 )
 
 // record is one row read from a body of CSV records.
@@ -15,6 +17,15 @@ type record struct {
 	raw    []byte   // the row as written, without its line ending; aliases the body
 	fields []string // valid until the next read
 	err    string   // why the row is not valid CSV, when it is not
+	// json holds an NDJSON row's values by field (JSON null for a key
+	// the line lacks); nil for a CSV row. Valid until the next read.
+	json []ndjson.Member
+}
+
+// rowReader reads the rows of one part's body.
+type rowReader interface {
+	// next returns the next row, or false once the body is exhausted.
+	next() (record, bool)
 }
 
 // records reads the data rows of a CSV body (RFC 4180, LF or CRLF). A row

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tributary-dev/tributary/shared/codec"
+	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/ledger"
 	"github.com/tributary-dev/tributary/shared/schema"
 )
@@ -23,10 +24,11 @@ type rowSource struct {
 	plans    []rowFilter       // which rows of each message to read
 	mappings []*schema.Mapping // how each message's fields load
 	at       int               // index in msgs of the message being read
-	reader   *records
-	mapping  *schema.Mapping // of the message being read
-	keep     ledger.Ranges   // of the message being read; nil keeps every row
-	offset   int64           // where its body starts in its file
+	reader   rowReader
+	keys     map[*schema.Mapping]map[string]int // an NDJSON mapping's fields by key
+	mapping  *schema.Mapping                    // of the message being read
+	keep     ledger.Ranges                      // of the message being read; nil keeps every row
+	offset   int64                              // where its body starts in its file
 	seq      int64
 
 	line int    // the current row's line in its file
@@ -126,7 +128,12 @@ func (s *rowSource) encode(buf []byte, rec record) ([]byte, *codec.Error) {
 			continue
 		}
 		var err error
-		if out, err = f.Append(out, rec.fields[i]); err != nil {
+		if rec.json != nil {
+			out, err = appendJSON(out, m, i, f, rec.json[i])
+		} else {
+			out, err = f.Append(out, rec.fields[i])
+		}
+		if err != nil {
 			var ce *codec.Error
 			if !errors.As(err, &ce) {
 				ce = &codec.Error{Column: m.Names[i], Reason: err.Error()}
@@ -171,12 +178,28 @@ func (s *rowSource) nextMessage() bool {
 				reason: fmt.Sprintf("row is %d bytes, more than the largest message (WATCHER_MAX_MESSAGE_BYTES)", n)})
 			continue
 		}
-		s.reader = newRecords(m.Body, m.Part.FirstLine)
 		s.mapping = s.mappings[s.at]
+		s.reader = s.readerFor(m)
 		s.seq = int64(m.Seq)
 		return true
 	}
 	return false
+}
+
+// readerFor returns the reader of m's rows, by its format.
+func (s *rowSource) readerFor(m Message) rowReader {
+	if m.Part.Format != ingest.FormatNDJSON {
+		return newRecords(m.Body, m.Part.FirstLine)
+	}
+	keys, ok := s.keys[s.mapping]
+	if !ok {
+		if s.keys == nil {
+			s.keys = map[*schema.Mapping]map[string]int{}
+		}
+		keys = keyIndex(s.mapping)
+		s.keys[s.mapping] = keys
+	}
+	return newJSONRecords(m.Body, m.Part.FirstLine, s.mapping, keys)
 }
 
 // columns is the COPY column list of the source's rows: they share one

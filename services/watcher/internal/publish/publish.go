@@ -126,7 +126,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
 			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
 			From: span.From, To: span.To, Offset: span.Offset, Contract: contract, Columns: f.Layout.Columns,
-			Encoding: string(f.Layout.Encoding),
+			Encoding: string(f.Layout.Encoding), Format: f.Layout.Format,
 		}
 		if span.Oversized {
 			part.OversizedRow = span.Length

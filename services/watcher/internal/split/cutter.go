@@ -29,6 +29,7 @@ type cutter struct {
 	headStart int64
 
 	sawHeader bool
+	headless  bool  // the content has no header line (NDJSON)
 	from      int64 // where the next part's range starts
 	partStart int64 // where the current part's body starts
 	partLine  int
@@ -41,7 +42,15 @@ func newCutter(d *contracts.Declaration, headStart, maxPart int64) *cutter {
 	return &cutter{contract: d, maxPart: maxPart, headStart: headStart, head: make([]byte, 0, 4096)}
 }
 
+// newLineCutter cuts the lines of content without a header (NDJSON).
+func newLineCutter(maxPart int64) *cutter {
+	return &cutter{maxPart: maxPart, sawHeader: true, headless: true}
+}
+
 func (c *cutter) keepHead(p []byte) {
+	if c.headless {
+		return
+	}
 	if room := maxHeaderBytes - len(c.head); room > 0 {
 		c.head = append(c.head, p[:min(room, len(p))]...)
 	}
@@ -89,7 +98,10 @@ func (c *cutter) finish(size int64) (Layout, error) {
 	if c.partRows > 0 {
 		c.cut()
 	}
-	if c.layout.Rows == 0 {
+	switch {
+	case c.layout.Rows == 0 && c.headless:
+		return Layout{}, reject("file has no lines but blank ones")
+	case c.layout.Rows == 0:
 		return Layout{}, reject("file has a header but no rows")
 	}
 	c.layout.Parts[len(c.layout.Parts)-1].To = size

@@ -39,7 +39,14 @@ type Layout struct {
 	// Encoding is the file's compression; Size and the parts' ranges are
 	// then of its decompressed content.
 	Encoding decode.Encoding
+	// Format is how the content is written: CSV or NDJSON. An NDJSON
+	// file's Columns are its objects' keys, as a header line.
+	Format string
 }
+
+// keysRoom is what an NDJSON part sets aside for its file's keys in its
+// headers: a sixteenth of a message, at most 16 KiB.
+func keysRoom(maxPart int64) int64 { return min(maxPart/16, 16<<10) }
 
 // RejectError means the file cannot be read as its contract at all. Its
 // reason is meant for a person.
@@ -132,7 +139,31 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// cut scans the CSV content of r, in chunks of chunk bytes, and cuts its
+// rowScanner finds the rows of content fed to it chunk by chunk.
+type rowScanner interface {
+	write(p []byte) error
+	// closeRows ends the content, refusing it if it ends inside a row.
+	closeRows() error
+}
+
+// scannerFor returns the cutter and scanner of content in format; lines
+// is the NDJSON scanner, which also collects the file's keys.
+func scannerFor(format string, d *contracts.Declaration, start, maxPart int64) (*cutter, rowScanner, *lineScanner) {
+	if format != NDJSON {
+		c := newCutter(d, start, maxPart)
+		return c, newScanner(start, c.record), nil
+	}
+	// The keys travel in every part's headers and are known only at the
+	// end: room for them is set aside from the start.
+	if d.Header == contracts.HeaderByName {
+		maxPart -= keysRoom(maxPart)
+	}
+	c := newLineCutter(maxPart)
+	lines := newLineScanner(start, maxPart, c.record)
+	return c, lines, lines
+}
+
+// cut scans the CSV or NDJSON content of r, in chunks of chunk bytes, and cuts its
 // rows into parts. When size is not -1 the content must be exactly size
 // bytes: any other length means it changed while it was read (ErrChanged).
 func cut(r io.Reader, chunk int, size, maxPart int64, d *contracts.Declaration) (Layout, error) {
@@ -142,8 +173,9 @@ func cut(r io.Reader, chunk int, size, maxPart int64, d *contracts.Declaration) 
 		_, _ = br.Discard(len(bom))
 		start = int64(len(bom))
 	}
-	c := newCutter(d, start, maxPart)
-	sc := newScanner(start, c.record)
+	head, _ := br.Peek(chunk)
+	format := textFormat(head)
+	c, sc, lines := scannerFor(format, d, start, maxPart)
 	buf := make([]byte, chunk)
 	read := start
 	for {
@@ -169,17 +201,18 @@ func cut(r io.Reader, chunk int, size, maxPart int64, d *contracts.Declaration) 
 	case read == 0:
 		return Layout{}, reject("the decompressed content is empty (0 bytes)")
 	}
-	unterminated, line, err := sc.close()
-	if err != nil {
+	if err := sc.closeRows(); err != nil {
 		return Layout{}, err
-	}
-	if unterminated {
-		return Layout{}, reject("unterminated quoted field in the row starting at line %d", line)
 	}
 	layout, err := c.finish(read)
 	if err != nil {
 		return Layout{}, err
 	}
-	layout.Size = read
+	layout.Format, layout.Size = format, read
+	if lines != nil {
+		if layout.Columns, err = lines.columns(d, keysRoom(maxPart)); err != nil {
+			return Layout{}, err
+		}
+	}
 	return layout, nil
 }

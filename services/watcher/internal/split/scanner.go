@@ -156,6 +156,15 @@ func (s *scanner) close() (unterminated bool, line int, err error) {
 	return false, 0, s.onRecord(s.recStart, s.offset, s.recLine, s.line)
 }
 
+// closeRows ends the input, refusing one that ends inside a quoted field.
+func (s *scanner) closeRows() error {
+	unterminated, line, err := s.close()
+	if err == nil && unterminated {
+		err = reject("unterminated quoted field in the row starting at line %d", line)
+	}
+	return err
+}
+
 func (s *scanner) begin(i int) {
 	s.recLine = s.line
 	s.recStart = s.offset + int64(i)

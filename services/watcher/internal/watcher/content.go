@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"strings"
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
@@ -48,9 +50,15 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 	switch enc {
 	case decode.Plain:
 		layout, err := split.Inspect(grown, size, maxPart, c)
+		if err == nil {
+			err = confirm(name, layout)
+		}
 		return content{layout: layout, parts: f}, err
 	case decode.Gzip, decode.Zstd:
 		layout, err := split.InspectCompressed(grown, size, enc, w.cfg.MaxDecodedBytes, maxPart, c)
+		if err == nil {
+			err = confirm(name, layout)
+		}
 		if err != nil {
 			return content{}, err
 		}
@@ -61,4 +69,31 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 		return content{layout: layout, parts: decode.NewSequential(dec), close: func() { _ = dec.Close() }}, nil
 	}
 	return content{}, &split.RejectError{Reason: fmt.Sprintf("is %s, which contract %s cannot read", enc, c.Name)}
+}
+
+// confirm checks that what a file's name promises its text to be, if
+// anything, is what its content is: a .csv that holds NDJSON, or the
+// other way round, is mislabelled or damaged, and is not guessed at.
+func confirm(name string, l split.Layout) error {
+	bare := strings.ToLower(name)
+	if _, suffix := decode.Promised(bare); suffix != "" {
+		bare = strings.TrimSuffix(bare, suffix)
+	}
+	promised, what := "", ""
+	switch path.Ext(bare) {
+	case ".csv":
+		promised, what = split.CSV, "CSV"
+	case ".ndjson", ".jsonl", ".json":
+		promised, what = split.NDJSON, "NDJSON"
+	default:
+		return nil
+	}
+	if l.Format == promised {
+		return nil
+	}
+	is := "CSV (its first line does not start with {)"
+	if l.Format == split.NDJSON {
+		is = "NDJSON (its first line starts with {)"
+	}
+	return &split.RejectError{Reason: fmt.Sprintf("is named %s, but its content is %s, not %s", path.Ext(bare), is, what)}
 }
