@@ -15,7 +15,7 @@ import (
 
 // Text formats of a file's content.
 const (
-	CSV    = ""       // the default
+	CSV    = ""                  // the default
 	NDJSON = ingest.FormatNDJSON // one JSON object per line
 )
 
