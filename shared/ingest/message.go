@@ -73,7 +73,7 @@ type Part struct {
 	// name (the loader maps them to the table); empty under an exact header.
 	Columns string
 	// Encoding is how the landed file was compressed ("gzip", "zstd"), or
-	// empty. FileID is the hash of the file as landed; Size, the ranges and
+	// EncodingParquet, or empty. FileID is the hash of the file as landed; Size, the ranges and
 	// the offsets are of its decompressed content, which the body holds:
 	// the loader reads it as any other part.
 	Encoding string
@@ -86,6 +86,16 @@ type Part struct {
 // FormatNDJSON is the Format of a part whose rows are JSON objects, one
 // per line.
 const FormatNDJSON = "ndjson"
+
+// EncodingParquet is the Encoding of a part of a Parquet file: its body is
+// NDJSON, a line per row, and its range counts rows (see CountsRows).
+const EncodingParquet = "parquet"
+
+// CountsRows reports whether the part's range, offset and Size count rows
+// rather than bytes: a Parquet file's rows are its only stable positions
+// (the text they are sent as is the watcher's rendering, not the file).
+// Row i of the file ends at i+1.
+func (p Part) CountsRows() bool { return p.Encoding == EncodingParquet }
 
 // FileKey identifies the file's content within its contract: the same
 // bytes landed for two contracts are two loads, into two tables.

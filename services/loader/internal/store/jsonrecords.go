@@ -18,8 +18,10 @@ import (
 // returned with err set; reading goes on with the next line.
 type jsonRecords struct {
 	body    []byte
-	at      int // offset of the next line
-	line    int // its line in the file
+	at      int  // offset of the next line
+	line    int  // its line in the file
+	rows    bool // positions count rows (a Parquet part), not bytes
+	read    int  // rows read
 	keys    map[string]int
 	header  string
 	members []ndjson.Member
@@ -36,8 +38,8 @@ func keyIndex(m *schema.Mapping) map[string]int {
 	return index
 }
 
-func newJSONRecords(body []byte, firstLine int, m *schema.Mapping, keys map[string]int) *jsonRecords {
-	return &jsonRecords{body: body, line: firstLine, keys: keys, header: strings.Join(m.Keys, ","),
+func newJSONRecords(body []byte, firstLine int, rows bool, m *schema.Mapping, keys map[string]int) *jsonRecords {
+	return &jsonRecords{body: body, line: firstLine, rows: rows, keys: keys, header: strings.Join(m.Keys, ","),
 		fields: make([]string, m.Width), values: make([]ndjson.Member, m.Width)}
 }
 
@@ -54,15 +56,18 @@ func (r *jsonRecords) next() (record, bool) {
 			continue // blank, as the watcher counts them
 		}
 		rec := record{line: number, end: int64(end), raw: raw}
-		rec.err = r.read(line)
+		if r.read++; r.rows {
+			rec.end = int64(r.read)
+		}
+		rec.err = r.parse(line)
 		rec.fields, rec.json = r.fields, r.values
 		return rec, true
 	}
 	return record{}, false
 }
 
-// read places the members of line by key, or says why it cannot.
-func (r *jsonRecords) read(line []byte) string {
+// parse places the members of line by key, or says why it cannot.
+func (r *jsonRecords) parse(line []byte) string {
 	members, err := ndjson.Parse(line, r.members[:0])
 	r.members = members
 	if err != nil {

@@ -171,7 +171,11 @@ func (s *rowSource) nextMessage() bool {
 		}
 		s.keep, s.offset = plan.keep, m.Part.Offset
 		if n := m.Part.OversizedRow; n > 0 {
-			if s.keep != nil && !s.keep.HoldsRowEnding(m.Part.Offset+n) {
+			end := m.Part.Offset + n
+			if m.Part.CountsRows() {
+				end = m.Part.Offset + 1
+			}
+			if s.keep != nil && !s.keep.HoldsRowEnding(end) {
 				continue
 			}
 			s.rejects = append(s.rejects, reject{msg: s.at, line: m.Part.FirstLine, raw: m.Body, size: n,
@@ -199,7 +203,7 @@ func (s *rowSource) readerFor(m Message) rowReader {
 		keys = keyIndex(s.mapping)
 		s.keys[s.mapping] = keys
 	}
-	return newJSONRecords(m.Body, m.Part.FirstLine, s.mapping, keys)
+	return newJSONRecords(m.Body, m.Part.FirstLine, m.Part.CountsRows(), s.mapping, keys)
 }
 
 // columns is the COPY column list of the source's rows: they share one

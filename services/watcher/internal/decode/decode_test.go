@@ -47,9 +47,9 @@ func TestDetect(t *testing.T) {
 		{name: "a.ZST", head: "\x28\xb5\x2f\xfd", want: Zstd},
 		{name: "a.parquet", head: "PAR1", want: Parquet},
 		{name: "", head: "", want: Plain},
-		{name: "a.csv.gz", head: "even", err: "is named .gz, but its content is not compressed (gzip starts with 1f 8b; the file starts with 65 76 65 6e)"},
+		{name: "a.csv.gz", head: "even", err: "is named .gz, but its content is not gzip (gzip starts with 1f 8b; the file starts with 65 76 65 6e)"},
 		{name: "a.csv.zst", head: "\x1f\x8b\x08\x00", err: "is named .zst, but its content is gzip"},
-		{name: "a.parquet", head: "PAR", err: "is named .parquet, but its content is not compressed"},
+		{name: "a.parquet", head: "PAR", err: "is named .parquet, but its content is not parquet"},
 	}
 	for _, tt := range tests {
 		got, err := Detect([]byte(tt.head), tt.name)

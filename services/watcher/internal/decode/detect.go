@@ -66,8 +66,12 @@ func Detect(head []byte, name string) (Encoding, error) {
 	}
 	promised, suffix := Promised(name)
 	if promised != Plain && promised != enc {
-		return enc, reject("is named %s, but its content is %s (%s starts with %s; the file starts with % x)",
-			suffix, describe(enc), promised, describeMagic(promised), head)
+		is := "is " + string(enc)
+		if enc == Plain {
+			is = "is not " + string(promised)
+		}
+		return enc, reject("is named %s, but its content %s (%s starts with %s; the file starts with % x)",
+			suffix, is, promised, describeMagic(promised), head)
 	}
 	return enc, nil
 }
@@ -82,13 +86,6 @@ func Promised(name string) (Encoding, string) {
 		}
 	}
 	return Plain, ""
-}
-
-func describe(e Encoding) string {
-	if e == Plain {
-		return "not compressed"
-	}
-	return string(e)
 }
 
 func describeMagic(e Encoding) string {

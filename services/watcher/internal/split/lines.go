@@ -132,36 +132,46 @@ func (s *lineScanner) columns(d *contracts.Declaration, room int64) (string, err
 	if s.tooMany {
 		return "", reject("the file's objects have more than %d distinct keys; a table has at most %d columns", maxKeys, maxKeys)
 	}
+	return keysHeader(d, s.keys, room, "the file's objects have key(s)")
+}
+
+// keysHeader checks keys, the names an NDJSON or a Parquet file gives its
+// values, against contract d: under an exact header every one must be
+// declared (the part then carries none: the declared columns are its
+// fields); under by_name they must be valid names, and are returned as a
+// header line, which must fit in room bytes of a message's headers. have
+// starts the reason that names the keys not declared.
+func keysHeader(d *contracts.Declaration, keys []string, room int64, have string) (string, error) {
 	if d.Header == contracts.HeaderExact {
 		declared := d.HeaderNames()
 		var extra []string
-		for _, k := range s.keys {
+		for _, k := range keys {
 			if !slices.Contains(declared, k) {
 				extra = append(extra, strconv.Quote(k))
 			}
 		}
 		if len(extra) > 0 {
-			return "", reject("the file's objects have key(s) %s, which contract %s does not declare (its columns: %s)",
-				strings.Join(extra, ", "), d.Name, d.HeaderLine())
+			return "", reject("%s %s, which contract %s does not declare (its columns: %s)",
+				have, strings.Join(extra, ", "), d.Name, d.HeaderLine())
 		}
 		return "", nil
 	}
-	if len(s.keys) == 0 {
+	if len(keys) == 0 {
 		return "", reject("no line of the file is an object with a key; contract %s maps keys to columns by name", d.Name)
 	}
-	if err := d.CheckHeader(s.keys); err != nil {
+	if err := d.CheckHeader(keys); err != nil {
 		return "", reject("the file's keys: %v", err)
 	}
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	if err := w.Write(s.keys); err != nil {
+	if err := w.Write(keys); err != nil {
 		return "", fmt.Errorf("write keys: %w", err)
 	}
 	w.Flush()
 	line := strings.TrimSuffix(b.String(), "\n")
 	if n := int64(len(ingest.HeaderColumns) + len(": \r\n") + len(ingest.EncodeName(line))); n > room {
 		return "", reject("the file's %d keys take %d bytes as a message header, more than the %d set aside for them (a sixteenth of WATCHER_MAX_MESSAGE_BYTES, at most 16 KiB)",
-			len(s.keys), n, room)
+			len(keys), n, room)
 	}
 	return line, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
+	"github.com/tributary-dev/tributary/services/watcher/internal/parquetrows"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
 	"github.com/tributary-dev/tributary/shared/contracts"
 )
@@ -32,7 +33,8 @@ func (c content) Close() {
 // by its first bytes, and reads it whole once: its identity, its rows cut
 // into parts of at most maxPart bytes, or why it cannot be loaded (a
 // *split.RejectError). A compressed file's parts are then read from a
-// second decompression of it.
+// second decompression of it, a Parquet file's from a second reading of
+// its rows.
 func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contracts.Declaration) (content, error) {
 	head := make([]byte, decode.HeadBytes)
 	n, err := f.ReadAt(head, 0)
@@ -67,6 +69,16 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 			return content{}, fmt.Errorf("decompress again: %w", err)
 		}
 		return content{layout: layout, parts: decode.NewSequential(dec), close: func() { _ = dec.Close() }}, nil
+	case decode.Parquet:
+		layout, err := split.InspectParquet(f, size, maxPart, c)
+		if err != nil {
+			return content{}, err
+		}
+		rows, err := parquetrows.Open(f, size)
+		if err != nil {
+			return content{}, fmt.Errorf("open again: %w", err)
+		}
+		return content{layout: layout, parts: parquetrows.NewBodies(rows), close: func() { _ = rows.Close() }}, nil
 	}
 	return content{}, &split.RejectError{Reason: fmt.Sprintf("is %s, which contract %s cannot read", enc, c.Name)}
 }

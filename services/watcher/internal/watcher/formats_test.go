@@ -51,7 +51,7 @@ func TestDamagedOrMislabelledFilesAreRejectedWhole(t *testing.T) {
 		raw  []byte
 		want string
 	}{
-		{"plain.csv.gz", []byte(goodCSV), "is named .gz, but its content is not compressed"},
+		{"plain.csv.gz", []byte(goodCSV), "is named .gz, but its content is not gzip"},
 		{"cut.csv.gz", g[:len(g)-2], "gzip stream is truncated"},
 		{"bomb.csv.gz", gzipped(t, goodCSV+strings.Repeat("\n", 2<<20)), "gzip content expands to more than 1048576 bytes (WATCHER_MAX_DECODED_BYTES)"},
 	}
