@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -14,12 +15,14 @@ import (
 
 // The formats a dataset is landed in by the formats runs.
 const (
-	formatCSV  = "csv"
-	formatGzip = "gzip"
-	formatZstd = "zstd"
+	formatCSV     = "csv"
+	formatGzip    = "gzip"
+	formatZstd    = "zstd"
+	formatNDJSON  = "ndjson"
+	formatParquet = "parquet"
 )
 
-var allFormats = []string{formatCSV, formatGzip, formatZstd}
+var allFormats = []string{formatCSV, formatGzip, formatZstd, formatNDJSON, formatParquet}
 
 // suffix is what a file of format adds to its CSV name.
 func suffix(format string) string {
@@ -28,6 +31,10 @@ func suffix(format string) string {
 		return ".gz"
 	case formatZstd:
 		return ".zst"
+	case formatNDJSON:
+		return ".ndjson"
+	case formatParquet:
+		return ".parquet"
 	}
 	return ""
 }
@@ -45,6 +52,9 @@ func (d *Dataset) convert(format, dir string) (*Dataset, error) {
 	start := time.Now()
 	for _, name := range d.Names {
 		dst := name + suffix(format)
+		if format == formatNDJSON || format == formatParquet {
+			dst = strings.TrimSuffix(name, ".csv") + suffix(format)
+		}
 		n, err := convertFile(format, filepath.Join(d.Dir, name), filepath.Join(dir, dst))
 		if err != nil {
 			return nil, fmt.Errorf("convert %s to %s: %w", name, format, err)
@@ -71,6 +81,10 @@ func convertFile(format, src, dst string) (int64, error) {
 	buf := bufio.NewWriterSize(f, 1<<20)
 	var w io.WriteCloser
 	switch format {
+	case formatNDJSON:
+		err = writeNDJSON(src, buf)
+	case formatParquet:
+		err = writeParquet(src, buf)
 	case formatGzip:
 		w = gzip.NewWriter(buf)
 	case formatZstd:
@@ -80,11 +94,16 @@ func convertFile(format, src, dst string) (int64, error) {
 	default:
 		return 0, fmt.Errorf("no such format %q", format)
 	}
-	if _, err := io.Copy(w, in); err != nil {
+	if err != nil {
 		return 0, err
 	}
-	if err := w.Close(); err != nil {
-		return 0, err
+	if w != nil {
+		if _, err := io.Copy(w, in); err != nil {
+			return 0, err
+		}
+		if err := w.Close(); err != nil {
+			return 0, err
+		}
 	}
 	if err := buf.Flush(); err != nil {
 		return 0, err
