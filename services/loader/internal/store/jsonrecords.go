@@ -29,13 +29,22 @@ type jsonRecords struct {
 	values  []ndjson.Member
 }
 
-// keyIndex maps a mapping's header names to their fields.
-func keyIndex(m *schema.Mapping) map[string]int {
-	index := make(map[string]int, len(m.Keys))
+// jsonPlan is what reading NDJSON rows of a mapping needs, worked out
+// once per mapping: each field by key, and the JSON values and SQL name
+// of each field's column.
+type jsonPlan struct {
+	keys  map[string]int
+	takes []codec.JSON
+	sql   []string
+}
+
+func newJSONPlan(m *schema.Mapping) *jsonPlan {
+	p := &jsonPlan{keys: make(map[string]int, len(m.Keys)), takes: make([]codec.JSON, m.Width), sql: make([]string, m.Width)}
 	for i, k := range m.Keys {
-		index[k] = i
+		p.keys[k] = i
+		p.takes[i], p.sql[i] = codec.Accepts(m.Catalog[i].Type)
 	}
-	return index
+	return p
 }
 
 func newJSONRecords(body []byte, firstLine int, rows bool, m *schema.Mapping, keys map[string]int) *jsonRecords {
@@ -94,9 +103,8 @@ func (r *jsonRecords) parse(line []byte) string {
 // appendJSON appends the field of value v for field i of mapping m: the
 // value's kind must be one its column takes, and its text is what the
 // column's codec parses (a jsonb column takes the value as written).
-func appendJSON(buf []byte, m *schema.Mapping, i int, f codec.Field, v ndjson.Member) ([]byte, error) {
-	col := m.Catalog[i]
-	takes, sql := codec.Accepts(col.Type)
+func appendJSON(buf []byte, m *schema.Mapping, p *jsonPlan, i int, f codec.Field, v ndjson.Member) ([]byte, error) {
+	col, takes, sql := m.Catalog[i], p.takes[i], p.sql[i]
 	switch {
 	case v.Kind == ndjson.Null:
 		out, err := f.Append(buf, "")

@@ -20,16 +20,17 @@ import (
 // chose when the contract was resolved: the row loop has no type switch.
 // Rows that break the contract are set aside as rejects.
 type rowSource struct {
-	msgs     []Message
-	plans    []rowFilter       // which rows of each message to read
-	mappings []*schema.Mapping // how each message's fields load
-	at       int               // index in msgs of the message being read
-	reader   rowReader
-	keys     map[*schema.Mapping]map[string]int // an NDJSON mapping's fields by key
-	mapping  *schema.Mapping                    // of the message being read
-	keep     ledger.Ranges                      // of the message being read; nil keeps every row
-	offset   int64                              // where its body starts in its file
-	seq      int64
+	msgs      []Message
+	plans     []rowFilter       // which rows of each message to read
+	mappings  []*schema.Mapping // how each message's fields load
+	at        int               // index in msgs of the message being read
+	reader    rowReader
+	jsonPlans map[*schema.Mapping]*jsonPlan // how NDJSON rows of each mapping are read
+	plan      *jsonPlan                     // of the message being read, if NDJSON
+	mapping   *schema.Mapping               // of the message being read
+	keep      ledger.Ranges                 // of the message being read; nil keeps every row
+	offset    int64                         // where its body starts in its file
+	seq       int64
 
 	line int    // the current row's line in its file
 	raw  []byte // its text
@@ -129,7 +130,7 @@ func (s *rowSource) encode(buf []byte, rec record) ([]byte, *codec.Error) {
 		}
 		var err error
 		if rec.json != nil {
-			out, err = appendJSON(out, m, i, f, rec.json[i])
+			out, err = appendJSON(out, m, s.plan, i, f, rec.json[i])
 		} else {
 			out, err = f.Append(out, rec.fields[i])
 		}
@@ -195,15 +196,16 @@ func (s *rowSource) readerFor(m Message) rowReader {
 	if m.Part.Format != ingest.FormatNDJSON {
 		return newRecords(m.Body, m.Part.FirstLine)
 	}
-	keys, ok := s.keys[s.mapping]
+	plan, ok := s.jsonPlans[s.mapping]
 	if !ok {
-		if s.keys == nil {
-			s.keys = map[*schema.Mapping]map[string]int{}
+		if s.jsonPlans == nil {
+			s.jsonPlans = map[*schema.Mapping]*jsonPlan{}
 		}
-		keys = keyIndex(s.mapping)
-		s.keys[s.mapping] = keys
+		plan = newJSONPlan(s.mapping)
+		s.jsonPlans[s.mapping] = plan
 	}
-	return newJSONRecords(m.Body, m.Part.FirstLine, m.Part.CountsRows(), s.mapping, keys)
+	s.plan = plan
+	return newJSONRecords(m.Body, m.Part.FirstLine, m.Part.CountsRows(), s.mapping, plan.keys)
 }
 
 // columns is the COPY column list of the source's rows: they share one
