@@ -109,3 +109,19 @@ func confirm(name string, l split.Layout) error {
 	}
 	return &split.RejectError{Reason: fmt.Sprintf("is named %s, but its content is %s, not %s", path.Ext(bare), is, what)}
 }
+
+// formatOf names how a file was landed, for the log: csv, ndjson, gzip
+// csv, zstd ndjson, parquet.
+func formatOf(l split.Layout) string {
+	text := "csv"
+	if l.Format == split.NDJSON {
+		text = "ndjson"
+	}
+	switch l.Encoding {
+	case decode.Plain:
+		return text
+	case decode.Parquet:
+		return string(l.Encoding)
+	}
+	return string(l.Encoding) + " " + text
+}
