@@ -27,7 +27,7 @@ type Config struct {
 	Settle          time.Duration `env:"WATCHER_SETTLE" envDefault:"2s" help:"age a file found by a scan (not by a rename or close event) must reach"`
 	Rescan          time.Duration `env:"WATCHER_RESCAN" envDefault:"2s" help:"interval of the safety-net directory scan and of the contracts' reload"`
 	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
-	MaxDecodedBytes int64         `env:"WATCHER_MAX_DECODED_BYTES" envDefault:"4294967296" help:"most bytes a gzip or zstd file may expand to; beyond, it is rejected as a decompression bomb"`
+	MaxDecodedBytes int64         `env:"WATCHER_MAX_DECODED_BYTES" envDefault:"17179869184" help:"most bytes a gzip or zstd file may expand to, or a Parquet file's rows as NDJSON; beyond, it is rejected as a decompression bomb"`
 	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
 }
 

@@ -19,7 +19,9 @@ import (
 // part's range [From, To) is of row indices in the file, which name the
 // same rows whatever the split, Offset is its first row, Length the bytes
 // of its lines, and no part spans two row groups. Size is the file's rows.
-func InspectParquet(f io.ReaderAt, size, maxPart int64, d *contracts.Declaration) (Layout, error) {
+// The lines may take at most maxDecoded bytes: a few kilobytes of pages
+// can stand for billions of rows.
+func InspectParquet(f io.ReaderAt, size, maxDecoded, maxPart int64, d *contracts.Declaration) (Layout, error) {
 	hash := sha256.New()
 	if n, err := io.Copy(hash, io.NewSectionReader(f, 0, size+1)); err != nil {
 		return Layout{}, fmt.Errorf("read: %w", err)
@@ -40,6 +42,7 @@ func InspectParquet(f io.ReaderAt, size, maxPart int64, d *contracts.Declaration
 		maxPart -= keysRoom(maxPart)
 	}
 	c := rowCutter{maxPart: maxPart, group: -1}
+	var decoded int64
 	for {
 		line, row, group, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -47,6 +50,9 @@ func InspectParquet(f io.ReaderAt, size, maxPart int64, d *contracts.Declaration
 		}
 		if err != nil {
 			return Layout{}, parquetReject(err)
+		}
+		if decoded += int64(len(line)); decoded > maxDecoded {
+			return Layout{}, reject("Parquet rows expand to more than %d bytes (WATCHER_MAX_DECODED_BYTES): refused, as a decompression bomb would be", maxDecoded)
 		}
 		c.add(row, group, int64(len(line)))
 	}

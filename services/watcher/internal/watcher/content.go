@@ -70,7 +70,7 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 		}
 		return content{layout: layout, parts: decode.NewSequential(dec), close: func() { _ = dec.Close() }}, nil
 	case decode.Parquet:
-		layout, err := split.InspectParquet(f, size, maxPart, c)
+		layout, err := split.InspectParquet(f, size, w.cfg.MaxDecodedBytes, maxPart, c)
 		if err != nil {
 			return content{}, err
 		}

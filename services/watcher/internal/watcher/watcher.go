@@ -64,7 +64,8 @@ type Config struct {
 	Settle       time.Duration // a file found by a scan must be this old (it may still be written in place)
 	Rescan       time.Duration
 	MaxFileBytes int64
-	// MaxDecodedBytes bounds what a compressed file may expand to.
+	// MaxDecodedBytes bounds what a compressed file may expand to, and a
+	// Parquet file's rows as NDJSON.
 	MaxDecodedBytes int64
 	MaxPartBytes    int64 // largest message body; capped by the server's max_payload
 }

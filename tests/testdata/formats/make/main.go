@@ -300,4 +300,17 @@ func parquetCases() {
 	write("parquet-named.csv.gz", good)
 	write("csv-named.parquet", []byte(csv("\n", row("cp-1"))))
 	write("parquet-no-rows.parquet", pq([]event{}))
+
+	// A bomb: 200,000 identical rows, dictionary-encoded into a few
+	// kilobytes, that would be 14 MB of NDJSON.
+	type same struct {
+		EventID   string `parquet:"event_id,dict"`
+		EventType string `parquet:"event_type,dict"`
+		ProductID int32  `parquet:"product_id,dict"`
+	}
+	bomb := make([]same, 200_000)
+	for i := range bomb {
+		bomb[i] = same{EventID: "pb-0000000000000000000000000000000", EventType: "view", ProductID: 1}
+	}
+	write("parquet-bomb.parquet", pq(bomb, parquet.Compression(&parquet.Snappy)))
 }
