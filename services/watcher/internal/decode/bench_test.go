@@ -52,7 +52,7 @@ func BenchmarkZstd(b *testing.B) {
 	z := zst(b, string(text))
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		d, err := NewReader(Zstd, bytes.NewReader(z), 1<<30, "LIMIT")
+		d, err := NewPool(1).NewReader(Zstd, bytes.NewReader(z), 1<<30, "LIMIT")
 		if err != nil {
 			b.Fatal(err)
 		}

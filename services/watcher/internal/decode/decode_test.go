@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -76,7 +77,7 @@ func TestReaderRoundTrips(t *testing.T) {
 		{Zstd, zst(t, text)},
 		{Zstd, append(zst(t, text[:1000]), zst(t, text[1000:])...)},
 	} {
-		d, err := NewReader(tt.enc, bytes.NewReader(tt.raw), int64(len(text)), "LIMIT")
+		d, err := NewPool(1).NewReader(tt.enc, bytes.NewReader(tt.raw), int64(len(text)), "LIMIT")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func TestReaderRefusesDamage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
-			d, err := NewReader(tt.enc, bytes.NewReader(tt.raw), tt.max, "LIMIT")
+			d, err := NewPool(1).NewReader(tt.enc, bytes.NewReader(tt.raw), tt.max, "LIMIT")
 			if err == nil {
 				_, err = io.Copy(io.Discard, d)
 				d.Close()
@@ -135,7 +136,7 @@ func TestReaderPassesReadErrorsOn(t *testing.T) {
 	g := gz(t, strings.Repeat("x", 100000))
 	boom := errors.New("disk on fire")
 	r := io.MultiReader(bytes.NewReader(g[:100]), iotest.ErrReader(boom))
-	d, err := NewReader(Gzip, r, 1<<20, "LIMIT")
+	d, err := NewPool(1).NewReader(Gzip, r, 1<<20, "LIMIT")
 	if err == nil {
 		_, err = io.Copy(io.Discard, d)
 	}
@@ -157,4 +158,39 @@ func TestSequentialReadsForwardOnly(t *testing.T) {
 	if _, err := s.ReadAt(p, 1); err == nil {
 		t.Fatal("reading backwards succeeded")
 	}
+}
+
+// The pool lends at most its size of decoders: a second stream waits
+// until the first is closed, then reuses its decoder.
+func TestPoolBoundsDecoders(t *testing.T) {
+	z := zst(t, "a,b\n1,2\n")
+	p := NewPool(1)
+	first, err := p.NewReader(Zstd, bytes.NewReader(z), 1<<20, "LIMIT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *Reader)
+	go func() {
+		r, err := p.NewReader(Zstd, bytes.NewReader(z), 1<<20, "LIMIT")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second decoder was lent while the first was in use")
+	case <-time.After(50 * time.Millisecond):
+	}
+	lent := first.dec
+	first.Close()
+	first.Close() // twice is once
+	second := <-got
+	if second.dec != lent {
+		t.Error("the second stream did not reuse the first's decoder")
+	}
+	if b, err := io.ReadAll(second); err != nil || string(b) != "a,b\n1,2\n" {
+		t.Errorf("reused decoder read %q, %v", b, err)
+	}
+	second.Close()
 }

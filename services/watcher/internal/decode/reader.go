@@ -44,8 +44,9 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 }
 
 // NewReader decompresses r, a stream of encoding enc, refusing to expand
-// it past max bytes; setting names what bounds max, for the reason.
-func NewReader(enc Encoding, r io.Reader, max int64, setting string) (*Reader, error) {
+// it past max bytes; setting names what bounds max, for the reason. A zstd
+// stream's decoder comes from the pool, to which Close returns it.
+func (p *Pool) NewReader(enc Encoding, r io.Reader, max int64, setting string) (*Reader, error) {
 	d := &Reader{enc: enc, src: &sourceReader{r: r}, max: max, limited: setting}
 	switch enc {
 	case Gzip:
@@ -57,16 +58,11 @@ func NewReader(enc Encoding, r io.Reader, max int64, setting string) (*Reader, e
 		}
 		d.dec, d.close = z, func() { _ = z.Close() }
 	case Zstd:
-		// One goroutine-free decoder with a bounded window: memory stays
-		// the same whatever the file, and nothing outlives Close. Its own
-		// size limit is left alone: it would shrink the window to it and
-		// call a bomb a window too large; Read counts instead.
-		z, err := zstd.NewReader(d.src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(MaxZstdWindow))
+		z, err := p.zstd(d.src)
 		if err != nil {
 			return nil, d.translate(err)
 		}
-		d.dec, d.close = z, z.Close
+		d.dec, d.close = z, func() { p.put(z) }
 	default:
 		return nil, fmt.Errorf("decode: %q is not a compression", enc)
 	}
@@ -92,9 +88,12 @@ func (d *Reader) Read(p []byte) (int, error) {
 // Decoded is how many bytes have been decompressed so far.
 func (d *Reader) Decoded() int64 { return d.n }
 
-// Close releases the decompressor.
+// Close releases the decompressor (a zstd decoder to its pool), once.
 func (d *Reader) Close() error {
-	d.close()
+	if d.close != nil {
+		d.close()
+		d.close = nil
+	}
 	return nil
 }
 

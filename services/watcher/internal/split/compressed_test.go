@@ -37,7 +37,7 @@ func compress(t *testing.T, enc decode.Encoding, s string) []byte {
 }
 
 func inspectCompressed(enc decode.Encoding, raw []byte, maxDecoded, maxPart int64) (Layout, error) {
-	return InspectCompressed(bytes.NewReader(raw), int64(len(raw)), enc, maxDecoded, maxPart, userActivity)
+	return InspectCompressed(bytes.NewReader(raw), int64(len(raw)), enc, decode.NewPool(1), maxDecoded, maxPart, userActivity)
 }
 
 // A compressed file is cut exactly as its plain content would be: the same
@@ -108,7 +108,7 @@ func TestCompressedFilesRefusedWhole(t *testing.T) {
 
 func TestCompressedFileThatChangedWhileRead(t *testing.T) {
 	g := compress(t, decode.Gzip, file(10, "\n"))
-	if _, err := InspectCompressed(bytes.NewReader(g), int64(len(g))-1, decode.Gzip, 1<<20, 4096, userActivity); !errors.Is(err, ErrChanged) {
+	if _, err := InspectCompressed(bytes.NewReader(g), int64(len(g))-1, decode.Gzip, decode.NewPool(1), 1<<20, 4096, userActivity); !errors.Is(err, ErrChanged) {
 		t.Errorf("longer than stat said: err = %v", err)
 	}
 }

@@ -90,10 +90,10 @@ func Inspect(r io.Reader, size, maxPart int64, d *contracts.Declaration) (Layout
 // its ranges being offsets in the decompressed content. The whole stream
 // is checked before anything is returned: a damaged, truncated or
 // over-expanding stream is a *RejectError, so nothing of it is published.
-func InspectCompressed(r io.Reader, size int64, enc decode.Encoding, maxDecoded, maxPart int64, d *contracts.Declaration) (Layout, error) {
+func InspectCompressed(r io.Reader, size int64, enc decode.Encoding, pool *decode.Pool, maxDecoded, maxPart int64, d *contracts.Declaration) (Layout, error) {
 	hash := sha256.New()
 	raw := &countingReader{r: io.TeeReader(r, hash)}
-	dec, err := decode.NewReader(enc, raw, maxDecoded, "WATCHER_MAX_DECODED_BYTES")
+	dec, err := pool.NewReader(enc, raw, maxDecoded, "WATCHER_MAX_DECODED_BYTES")
 	if err != nil {
 		return Layout{}, decoded(err)
 	}

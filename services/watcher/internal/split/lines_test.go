@@ -1,6 +1,7 @@
 package split
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -97,7 +98,8 @@ func TestCompressedNDJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := InspectCompressed(strings.NewReader(string(compress(t, decode.Zstd, s))), int64(len(compress(t, decode.Zstd, s))), decode.Zstd, 1<<20, 4096, byName(t))
+	raw := compress(t, decode.Zstd, s)
+	got, err := InspectCompressed(bytes.NewReader(raw), int64(len(raw)), decode.Zstd, decode.NewPool(1), 1<<20, 4096, byName(t))
 	if err != nil || got.Format != NDJSON || got.Columns != want.Columns || len(got.Parts) != len(want.Parts) || got.Parts[0] != want.Parts[0] {
 		t.Fatalf("zstd NDJSON = %+v, %v; want %+v", got, err, want)
 	}

@@ -57,14 +57,14 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 		}
 		return content{layout: layout, parts: f}, err
 	case decode.Gzip, decode.Zstd:
-		layout, err := split.InspectCompressed(grown, size, enc, w.cfg.MaxDecodedBytes, maxPart, c)
+		layout, err := split.InspectCompressed(grown, size, enc, w.decoders, w.cfg.MaxDecodedBytes, maxPart, c)
 		if err == nil {
 			err = confirm(name, layout)
 		}
 		if err != nil {
 			return content{}, err
 		}
-		dec, err := decode.NewReader(enc, io.NewSectionReader(f, 0, size), w.cfg.MaxDecodedBytes, "WATCHER_MAX_DECODED_BYTES")
+		dec, err := w.decoders.NewReader(enc, io.NewSectionReader(f, 0, size), w.cfg.MaxDecodedBytes, "WATCHER_MAX_DECODED_BYTES")
 		if err != nil {
 			return content{}, fmt.Errorf("decompress again: %w", err)
 		}

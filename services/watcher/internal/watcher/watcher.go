@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
 	"github.com/tributary-dev/tributary/services/watcher/internal/dirwatch"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/shared/contracts"
@@ -92,6 +93,7 @@ type Watcher struct {
 	ignored   map[string]bool // names in input
 	writing   map[string]bool // claimed files still open for writing
 	unsettled map[string]bool // claimed files that changed while read: the settle rule applies
+	decoders  *decode.Pool    // the zstd decoders the workers share
 }
 
 // item is a claimed file to handle.
@@ -111,8 +113,13 @@ func New(cfg Config, dirs datadir.Config, cs Contracts, pub Publisher, obs Obser
 		ignored:   map[string]bool{},
 		writing:   map[string]bool{},
 		unsettled: map[string]bool{},
+		decoders:  decode.NewPool(zstdDecoders),
 	}
 }
+
+// zstdDecoders bounds the zstd streams decoded at once, whatever
+// WATCHER_WORKERS: each holds a window of up to 8 MiB (see decode.Pool).
+const zstdDecoders = 2
 
 func (w *Watcher) claimDir() string { return datadir.ClaimDir(w.cfg.ID) }
 
