@@ -67,6 +67,8 @@ type Supervisor struct {
 	running map[string]*running
 	states  map[string]State
 	wg      sync.WaitGroup
+
+	unresolved map[string]bool // contracts whose table could not be read at the last look; look's only
 }
 
 type running struct {
@@ -82,7 +84,7 @@ func New(cfg Config, d Deps) *Supervisor {
 	if cfg.Every <= 0 {
 		cfg.Every = 2 * time.Second
 	}
-	return &Supervisor{cfg: cfg, deps: d, running: map[string]*running{}, states: map[string]State{}}
+	return &Supervisor{cfg: cfg, deps: d, running: map[string]*running{}, states: map[string]State{}, unresolved: map[string]bool{}}
 }
 
 // Run supervises until ctx ends, then stops every loader and waits for it.
@@ -143,10 +145,14 @@ func (s *Supervisor) look(ctx context.Context) {
 		case errors.As(err, &refused):
 			s.refuse(state, err)
 		case err != nil:
-			if ctx.Err() == nil {
+			// PostgreSQL unavailable: said once per outage, not every
+			// poll; a running loader reports the outage itself.
+			if ctx.Err() == nil && !s.unresolved[d.Name] {
 				s.deps.Log.Warn("cannot resolve contract; keeping its loader as it is", "contract", d.Name, logging.Err(err))
 			}
+			s.unresolved[d.Name] = true
 		default:
+			delete(s.unresolved, d.Name)
 			s.start(ctx, d, t, state)
 		}
 	}
