@@ -39,7 +39,7 @@ type Deps struct {
 	Migrate func(ctx context.Context) error
 	Catalog schema.Querier
 	// NewRunner builds the loader of a resolved contract.
-	NewRunner func(t *schema.Table) Runner
+	NewRunner func(t *schema.Table) (Runner, error)
 	Observer  Observer
 	Log       *slog.Logger
 }
@@ -200,8 +200,13 @@ func (s *Supervisor) start(ctx context.Context, d *contracts.Declaration, t *sch
 		s.deps.Log.Info("contract changed; restarting its loader", "contract", d.Name)
 		s.stop(d.Name)
 	}
+	runner, err := s.deps.NewRunner(t)
+	if err != nil {
+		s.deps.Log.Error("cannot start contract loader; retrying", "contract", d.Name, logging.Err(err))
+		return
+	}
 	rctx, cancel := context.WithCancel(ctx)
-	r = &running{decl: d, table: t, runner: s.deps.NewRunner(t), cancel: cancel, done: make(chan struct{})}
+	r = &running{decl: d, table: t, runner: runner, cancel: cancel, done: make(chan struct{})}
 	state.Loading = true
 	s.mu.Lock()
 	s.running[d.Name] = r
