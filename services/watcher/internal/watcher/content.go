@@ -69,8 +69,11 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 			return content{}, fmt.Errorf("decompress again: %w", err)
 		}
 		return content{layout: layout, parts: decode.NewSequential(dec), close: func() { _ = dec.Close() }}, nil
-	case decode.Parquet:
+	default: // decode.Parquet
 		layout, err := split.InspectParquet(f, size, w.cfg.MaxDecodedBytes, maxPart, c)
+		if err == nil {
+			err = confirm(name, layout)
+		}
 		if err != nil {
 			return content{}, err
 		}
@@ -80,7 +83,6 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 		}
 		return content{layout: layout, parts: parquetrows.NewBodies(rows), close: func() { _ = rows.Close() }}, nil
 	}
-	return content{}, &split.RejectError{Reason: fmt.Sprintf("is %s, which contract %s cannot read", enc, c.Name)}
 }
 
 // confirm checks that what a file's name promises its text to be, if
@@ -100,11 +102,13 @@ func confirm(name string, l split.Layout) error {
 	default:
 		return nil
 	}
-	if l.Format == promised {
-		return nil
-	}
 	is := "CSV (its first line does not start with {)"
-	if l.Format == split.NDJSON {
+	switch {
+	case l.Encoding == decode.Parquet:
+		is = "Parquet"
+	case l.Format == promised:
+		return nil
+	case l.Format == split.NDJSON:
 		is = "NDJSON (its first line starts with {)"
 	}
 	return &split.RejectError{Reason: fmt.Sprintf("is named %s, but its content is %s, not %s", path.Ext(bare), is, what)}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 	"github.com/tributary-dev/tributary/shared/datadir"
 )
 
@@ -66,6 +67,34 @@ func TestDamagedOrMislabelledFilesAreRejectedWhole(t *testing.T) {
 		reason, err := os.ReadFile(w.path(datadir.Rejected, tt.name+datadir.ReasonSuffix))
 		if err != nil || !strings.Contains(string(reason), tt.want) {
 			t.Errorf("%s: reason file %q (%v)", tt.name, reason, err)
+		}
+	}
+}
+
+// A Parquet file named .csv is refused: the name and the content disagree.
+func TestParquetNamedCSVIsRefused(t *testing.T) {
+	var b bytes.Buffer
+	pw := parquet.NewGenericWriter[struct {
+		EventID string `parquet:"event_id"`
+	}](&b)
+	if _, err := pw.Write([]struct {
+		EventID string `parquet:"event_id"`
+	}{{EventID: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"p.csv": "is named .csv, but its content is Parquet, not CSV", "p.parquet": ""} {
+		pub := &fakePublisher{}
+		w := newWatcher(t, pub)
+		os.WriteFile(w.path(datadir.Input, name), b.Bytes(), 0o644)
+		w.handle(context.Background(), claimFile(t, w, name))
+		switch {
+		case want == "" && len(pub.rejected) != 0:
+			t.Errorf("%s: rejected %+v", name, pub.rejected)
+		case want != "" && (len(pub.rejected) != 1 || pub.rejected[0].Reason != want):
+			t.Errorf("%s: rejected %+v, want %q", name, pub.rejected, want)
 		}
 	}
 }
