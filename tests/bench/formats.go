@@ -14,6 +14,7 @@ import (
 type FormatRun struct {
 	Format   string      `json:"format"`
 	Bytes    int64       `json:"bytes"` // of the files as landed
+	Rates    []float64   `json:"rows_per_second_of_each_run"`
 	Table    Fingerprint `json:"table"`
 	Pipeline PipelineRun `json:"pipeline"`
 }
@@ -37,40 +38,64 @@ func fingerprint(ctx context.Context, pool *pgxpool.Pool) (Fingerprint, error) {
 }
 
 // formats lands the same rows in every format of -formats, one pipeline
-// run each, and checks each loads the very table the plain CSV loads. With
-// perFile set to the dataset's rows (the formats-memory run) each format is
-// one large file, for the services' peak RSS.
+// run each (-repeat times, the formats' order rotating each time, the
+// median run of each shown), and checks each loads the very table the
+// plain CSV loads. With perFile set to the dataset's rows (the
+// formats-memory run) each format is one large file, for the services'
+// peak RSS.
 func (b *bench) formats(ctx context.Context, rows int64, perFile int, ids, what string) ([]FormatRun, error) {
 	ds, err := b.dataset(ctx, rows, perFile, ids)
 	if err != nil {
 		return nil, err
 	}
-	var out []FormatRun
-	for _, format := range b.opts.Formats {
+	sets := make([]*Dataset, len(b.opts.Formats))
+	for i, format := range b.opts.Formats {
 		b.log.Info("converting dataset", "format", format, "files", ds.Files)
-		conv, err := ds.convert(format, filepath.Join(filepath.Dir(ds.Dir), format, "files")) // release removes its parent
-		if err != nil {
+		// release removes the converted files' parent directory
+		if sets[i], err = ds.convert(format, filepath.Join(filepath.Dir(ds.Dir), format, "files")); err != nil {
 			return nil, err
 		}
-		run := FormatRun{Format: format, Bytes: conv.Bytes}
-		p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("%s: %s", what, format), Loaders: b.opts.Loaders, Dataset: conv,
-			Variant: b.variants[0], Inspect: func(ctx context.Context, pool *pgxpool.Pool) (err error) {
-				run.Table, err = fingerprint(ctx, pool)
-				return err
-			}})
-		if conv != ds {
-			b.release(conv)
+	}
+	defer func() {
+		for _, conv := range sets {
+			if conv != ds {
+				b.release(conv)
+			}
 		}
-		if err != nil {
-			return nil, err
+	}()
+	runs := make([][]FormatRun, len(sets))
+	for r := range b.opts.Repeat {
+		for k := range sets {
+			i := (k + r) % len(sets)
+			run, err := b.formatRun(ctx, b.opts.Formats[i], sets[i], what)
+			if err != nil {
+				return nil, err
+			}
+			runs[i] = append(runs[i], run)
 		}
-		run.Pipeline = p
-		if len(out) > 0 && run.Table != out[0].Table {
-			return nil, fmt.Errorf("%s loaded %+v, but %s loaded %+v", format, run.Table, out[0].Format, out[0].Table)
+	}
+	out := make([]FormatRun, len(runs))
+	for i, all := range runs {
+		out[i], out[i].Rates = median(all, func(f FormatRun) float64 { return f.Pipeline.RowsPerSec })
+		for _, f := range all {
+			if f.Table != runs[0][0].Table {
+				return nil, fmt.Errorf("%s loaded %+v, but %s loaded %+v", f.Format, f.Table, runs[0][0].Format, runs[0][0].Table)
+			}
 		}
-		out = append(out, run)
 	}
 	return out, nil
+}
+
+// formatRun loads conv, the dataset in format, and reads the table left.
+func (b *bench) formatRun(ctx context.Context, format string, conv *Dataset, what string) (FormatRun, error) {
+	run := FormatRun{Format: format, Bytes: conv.Bytes}
+	p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("%s: %s", what, format), Loaders: b.opts.Loaders, Dataset: conv,
+		Variant: b.variants[0], Inspect: func(ctx context.Context, pool *pgxpool.Pool) (err error) {
+			run.Table, err = fingerprint(ctx, pool)
+			return err
+		}})
+	run.Pipeline = p
+	return run, err
 }
 
 // printFormats writes a table per formats run: rows/s of each format
@@ -82,7 +107,7 @@ func printFormats(out io.Writer, title string, runs []FormatRun) {
 	}
 	fmt.Fprintf(out, "\n%s\n", title)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "format\tfiles\tbytes landed\trows/s\tx csv\tseconds\twatcher CPU s\tloader CPU s\twatcher RSS MB\tloader RSS MB\trows\tid digest\tsum(price)\t")
+	fmt.Fprintln(tw, "format\tfiles\tbytes landed\trows/s\tx csv\tseconds\twatcher CPU s\tloader CPU s\twatcher RSS MB\tloader RSS MB\trows\tid digest\tsum(price)\tall runs' rows/s\t")
 	base := runs[0].Pipeline.RowsPerSec
 	for _, r := range runs {
 		p := r.Pipeline
@@ -95,9 +120,9 @@ func printFormats(out io.Writer, title string, runs []FormatRun) {
 				l = s
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%s\t%s\t%s\t\n", r.Format, count(int64(p.Files)), size(r.Bytes),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t\n", r.Format, count(int64(p.Files)), size(r.Bytes),
 			count(int64(p.RowsPerSec)), ratio(p.RowsPerSec, base), p.Seconds, w.CPUSeconds, l.CPUSeconds, w.PeakRSSMB, l.PeakRSSMB,
-			count(r.Table.Rows), r.Table.IDDigest[:12], r.Table.PriceSum)
+			count(r.Table.Rows), r.Table.IDDigest[:12], r.Table.PriceSum, rates(r.Rates))
 	}
 	tw.Flush()
 }

@@ -179,7 +179,7 @@ func TestBenchFormats(t *testing.T) {
 	conn.Close(ctx)
 	dir := t.TempDir()
 	var out bytes.Buffer
-	r, err := run(ctx, []string{"-runs", "formats", "-rows", "3000", "-rows-per-file", "1000",
+	r, err := run(ctx, []string{"-runs", "formats", "-rows", "3000", "-rows-per-file", "1000", "-repeat", "2",
 		"-bin", filepath.Join(dir, "bin"), "-results", filepath.Join(dir, "results"), "-timeout", "2m"}, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
@@ -189,9 +189,9 @@ func TestBenchFormats(t *testing.T) {
 		t.Fatalf("%d formats runs, want %d", len(r.Formats), len(allFormats))
 	}
 	for i, f := range r.Formats {
-		if f.Format != allFormats[i] || f.Table != r.Formats[0].Table || f.Table.Rows != 3000 || f.Pipeline.Files != 3 {
-			t.Errorf("run %d: %s loaded %+v from %d files, want %s, 3,000 rows and the CSV's %+v", i, f.Format, f.Table, f.Pipeline.Files,
-				allFormats[i], r.Formats[0].Table)
+		if f.Format != allFormats[i] || f.Table != r.Formats[0].Table || f.Table.Rows != 3000 || f.Pipeline.Files != 3 || len(f.Rates) != 2 {
+			t.Errorf("run %d: %s loaded %+v from %d files (%d runs), want %s, 3,000 rows and the CSV's %+v in each of 2 runs", i, f.Format, f.Table,
+				f.Pipeline.Files, len(f.Rates), allFormats[i], r.Formats[0].Table)
 		}
 		for _, s := range f.Pipeline.Services {
 			if s.PeakRSSMB <= 0 || s.CPUSeconds <= 0 {

@@ -49,7 +49,7 @@ func (r *Report) print(out io.Writer) {
 	}
 	r.printSummary(out)
 	r.printScale(out)
-	printFormats(out, "formats: the same rows landed in each format, one run each (x csv: rows/s over plain CSV's)", r.Formats)
+	printFormats(out, "formats: the same rows landed in each format, a pipeline run each (x csv: rows/s over plain CSV's; with -repeat the median run, the formats' order rotating)", r.Formats)
 	printFormats(out, fmt.Sprintf("formats, one file of %s rows each: peak RSS (target <= 64 MB)", count(r.Options.FormatsMemoryRows)), r.FormatsMemory)
 	r.printSweep(out)
 	r.printNotes(out)
