@@ -1,6 +1,8 @@
 package faults
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"testing"
@@ -14,22 +16,43 @@ import (
 // the file at other row boundaries. A part's identity names its rows (a
 // byte range of the file), not its position in one attempt's split, so
 // the parts of both attempts settle to every row exactly once.
+//
+// A gzip file goes the same way: its ranges are offsets in its
+// decompressed content, which both attempts decompress alike.
 func TestSplitLimitChangedBetweenAttemptsLosesNothing(t *testing.T) {
-	for _, tt := range []struct{ first, second string }{
-		{"4096", "4200"}, // the second attempt's parts are larger: rows fall between
-		{"4200", "4096"}, // smaller: rows are covered twice
+	for _, tt := range []struct {
+		first, second string
+		gzip          bool
+	}{
+		{"4096", "4200", false}, // the second attempt's parts are larger: rows fall between
+		{"4200", "4096", false}, // smaller: rows are covered twice
+		{"4200", "4096", true},
 	} {
-		t.Run(tt.first+"-then-"+tt.second, func(t *testing.T) {
+		name := tt.first + "-then-" + tt.second
+		if tt.gzip {
+			name += "-gzip"
+		}
+		t.Run(name, func(t *testing.T) {
 			c := cluster.New(t, bin, cluster.Options{NATS: cluster.NATSOptions{SyncAlways: true}, Vars: map[string]string{
 				"STREAM_MAX_BYTES": fmt.Sprint(64 << 10),
 			}})
 			watcher := c.Watcher(map[string]string{"WATCHER_MAX_MESSAGE_BYTES": tt.first})
 			o := newOracle()
 			data := csvFile("split", 2500)
-			if err := o.add("events_1.csv", data); err != nil {
+			file, landed := "events_1.csv", data
+			if tt.gzip {
+				var b bytes.Buffer
+				w := gzip.NewWriter(&b)
+				_, _ = w.Write(data)
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				file, landed = "events_1.csv.gz", b.Bytes()
+			}
+			if err := o.addLanded(file, landed, data); err != nil {
 				t.Fatal(err)
 			}
-			land(t, c, "events_1.csv", data)
+			land(t, c, file, landed)
 			eventually(t, 30*time.Second, "the stream filled half way through the file", func() bool {
 				return cluster.CountLog(watcher, "maximum bytes exceeded") > 0
 			})
