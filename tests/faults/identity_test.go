@@ -1,8 +1,6 @@
 package faults
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"testing"
@@ -18,21 +16,16 @@ import (
 // the parts of both attempts settle to every row exactly once.
 //
 // A gzip file goes the same way: its ranges are offsets in its
-// decompressed content, which both attempts decompress alike.
+// decompressed content, which both attempts decompress alike; and so does
+// a Parquet file, whose ranges are row indices.
 func TestSplitLimitChangedBetweenAttemptsLosesNothing(t *testing.T) {
-	for _, tt := range []struct {
-		first, second string
-		gzip          bool
-	}{
-		{"4096", "4200", false}, // the second attempt's parts are larger: rows fall between
-		{"4200", "4096", false}, // smaller: rows are covered twice
-		{"4200", "4096", true},
+	for _, tt := range []struct{ first, second, format string }{
+		{"4096", "4200", "csv"}, // the second attempt's parts are larger: rows fall between
+		{"4200", "4096", "csv"}, // smaller: rows are covered twice
+		{"4200", "4096", "gzip"},
+		{"4096", "4200", "parquet"},
 	} {
-		name := tt.first + "-then-" + tt.second
-		if tt.gzip {
-			name += "-gzip"
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(tt.first+"-then-"+tt.second+"-"+tt.format, func(t *testing.T) {
 			c := cluster.New(t, bin, cluster.Options{NATS: cluster.NATSOptions{SyncAlways: true}, Vars: map[string]string{
 				"STREAM_MAX_BYTES": fmt.Sprint(64 << 10),
 			}})
@@ -40,14 +33,11 @@ func TestSplitLimitChangedBetweenAttemptsLosesNothing(t *testing.T) {
 			o := newOracle()
 			data := csvFile("split", 2500)
 			file, landed := "events_1.csv", data
-			if tt.gzip {
-				var b bytes.Buffer
-				w := gzip.NewWriter(&b)
-				_, _ = w.Write(data)
-				if err := w.Close(); err != nil {
-					t.Fatal(err)
-				}
-				file, landed = "events_1.csv.gz", b.Bytes()
+			switch tt.format {
+			case "gzip":
+				file, landed = "events_1.csv.gz", gzipped(t, data)
+			case "parquet":
+				file, landed = "events_1.parquet", asParquet(t, data)
 			}
 			if err := o.addLanded(file, landed, data); err != nil {
 				t.Fatal(err)
