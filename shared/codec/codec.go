@@ -1,5 +1,6 @@
-// Package codec turns CSV text values into PostgreSQL binary COPY fields,
-// one codec per column type. A contract declares its columns as data; the
+// Package codec turns text values (CSV fields, and the text of NDJSON and
+// Parquet values) into PostgreSQL binary COPY fields, one codec per column
+// type. A contract declares its columns as data; the
 // loader asks Plan once per column for a Field and then calls
 // Field.Append for every value, with no type switch or reflection in the
 // row loop (the shape of pgx's pgtype encode plans).
