@@ -34,7 +34,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			"contract", "reason"),
 		rows:     vec("rows_published_total", "Data rows in published files, by contract.", "contract"),
 		messages: counter("messages_published_total", "Messages (file parts) acknowledged by the stream."),
-		bytes:    counter("bytes_published_total", "Bytes of published files."),
+		bytes:    counter("bytes_published_total", "Bytes of published message bodies: the files' rows as sent (decompressed; a Parquet file's as NDJSON)."),
 		retries:  counter("publish_retries_total", "Failed publish attempts that were retried (NATS down, stream full)."),
 		publishSeconds: r.Histogram("publish_duration_seconds", "Time to publish all parts of a file and get their acks.",
 			prometheus.ExponentialBuckets(0.0005, 2, 16)),

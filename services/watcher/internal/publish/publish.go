@@ -30,6 +30,8 @@ type JetStream interface {
 
 // Observer is told what happens, for metrics.
 type Observer interface {
+	// Published says a file's parts are stored: how many, the bytes of
+	// their bodies (its rows as sent) and how long it took.
 	Published(parts int, bytes int64, took time.Duration)
 	PublishRetried()
 }
@@ -109,7 +111,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 	start := time.Now()
 	topo, contract := p.topology(f.Contract)
 	var buf []byte
-	dups := 0
+	dups, sent := 0, int64(0)
 	for i, span := range f.Layout.Parts {
 		length := span.Length
 		if span.Oversized {
@@ -139,6 +141,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 		if dup {
 			dups++
 		}
+		sent += int64(len(body))
 	}
 	if dups == len(f.Layout.Parts) {
 		// The same bytes were published moments ago (under this name or
@@ -146,7 +149,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 		p.log.Info("file content already in the stream; this copy loads nothing", logging.KeyFile, logging.SafeName(f.Name),
 			logging.KeyFileID, f.Layout.FileID)
 	}
-	p.obs.Published(len(f.Layout.Parts), f.Layout.Size, time.Since(start))
+	p.obs.Published(len(f.Layout.Parts), sent, time.Since(start))
 	return nil
 }
 
