@@ -126,7 +126,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	}
 	w.forget(claimed)
 	w.obs.FileArchived(c.Name, layout.Rows)
-	log.Info("file published", "format", formatOf(layout), logging.KeyRows, layout.Rows, "parts", len(layout.Parts), "bytes", layout.Size,
+	log.Info("file published", "format", formatOf(layout), logging.KeyRows, layout.Rows, "parts", len(layout.Parts), "bytes", st.Size(),
 		logging.KeyTook, w.now().Sub(start).Round(time.Microsecond))
 }
 
