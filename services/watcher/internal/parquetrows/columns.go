@@ -57,7 +57,7 @@ func planLogical(name string, t parquet.Type, lt format.LogicalTypeValue) (appen
 		return appendUUID, nil
 	case *format.DateType:
 		return func(b []byte, v parquet.Value) []byte {
-			return appendQuoted(b, time.Unix(int64(v.Int32())*86400, 0).UTC().AppendFormat(nil, time.DateOnly))
+			return appendStamp(b, time.Unix(int64(v.Int32())*86400, 0).UTC(), false, false)
 		}, nil
 	case *format.TimestampType:
 		unit := lt.Unit.Value.Duration()
@@ -97,12 +97,50 @@ func appendTime(b []byte, n int64, unit time.Duration, utc bool) []byte {
 	if frac < 0 {
 		secs, frac = secs-1, frac+per
 	}
-	t := time.Unix(secs, frac*int64(unit)).UTC()
-	layout := "2006-01-02 15:04:05.999999999"
-	if utc {
-		layout += "Z"
+	return appendStamp(b, time.Unix(secs, frac*int64(unit)).UTC(), true, utc)
+}
+
+// appendStamp writes t as a quoted "YYYY-MM-DD", or with clock
+// "YYYY-MM-DD HH:MM:SS[.f…]" and "Z" for an instant, the fraction without
+// its trailing zeros: time.Format's layout parsing was a third of the
+// watcher's work per Parquet row.
+func appendStamp(b []byte, t time.Time, clock, utc bool) []byte {
+	y, mo, d := t.Date()
+	b = append(b, '"')
+	if y < 0 || y > 9999 {
+		b = strconv.AppendInt(b, int64(y), 10) // no column takes it: the codec says so
+	} else {
+		b = appendDigits(b, y, 4)
 	}
-	return appendQuoted(b, t.AppendFormat(nil, layout))
+	b = appendDigits(append(b, '-'), int(mo), 2)
+	b = appendDigits(append(b, '-'), d, 2)
+	if clock {
+		h, m, sec := t.Clock()
+		b = appendDigits(append(b, ' '), h, 2)
+		b = appendDigits(append(b, ':'), m, 2)
+		b = appendDigits(append(b, ':'), sec, 2)
+		if ns := t.Nanosecond(); ns > 0 {
+			digits := 9
+			for ns%10 == 0 {
+				ns, digits = ns/10, digits-1
+			}
+			b = appendDigits(append(b, '.'), ns, digits)
+		}
+		if utc {
+			b = append(b, 'Z')
+		}
+	}
+	return append(b, '"')
+}
+
+// appendDigits writes n with exactly width digits, zero-padded.
+func appendDigits(b []byte, n, width int) []byte {
+	var d [9]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[:width]...)
 }
 
 // appendInt96 writes an INT96 timestamp (Impala's and older Spark's): the

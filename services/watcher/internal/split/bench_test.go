@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 )
 
@@ -32,4 +33,41 @@ func benchmarkInspect(b *testing.B, rows int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+type benchEvent struct {
+	EventID   string  `parquet:"event_id"`
+	EventTime int64   `parquet:"event_time,timestamp(microsecond:local)"`
+	EventType string  `parquet:"event_type"`
+	ProductID int32   `parquet:"product_id"`
+	Price     int64   `parquet:"price,decimal(2:10)"`
+	UserID    int32   `parquet:"user_id"`
+	SessionID *string `parquet:"session_id,optional"`
+}
+
+// BenchmarkInspectParquet reads a 100,000-row Parquet file once, as the
+// watcher's first pass does: every row decoded and written as NDJSON.
+func BenchmarkInspectParquet(b *testing.B) {
+	rows := make([]benchEvent, 100_000)
+	for i := range rows {
+		s := fmt.Sprintf("s-%x", i*7919)
+		rows[i] = benchEvent{EventID: fmt.Sprintf("0193a1b2-c3d4-7e5f-8a9b-%012d", i), EventTime: 1795687200_000000 + int64(i), EventType: "view",
+			ProductID: int32(i), Price: int64(i), UserID: int32(i), SessionID: &s}
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[benchEvent](&buf, parquet.Compression(&parquet.Snappy))
+	if _, err := w.Write(rows); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	file, d := buf.Bytes(), contracttest.UserActivity()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := InspectParquet(bytes.NewReader(file), int64(len(file)), 1<<30, 1<<20, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
 }
