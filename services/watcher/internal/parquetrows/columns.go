@@ -67,11 +67,13 @@ func planLogical(name string, t parquet.Type, lt format.LogicalTypeValue) (appen
 		scale := int(lt.Scale)
 		switch t.Kind() {
 		case parquet.Int32:
-			return func(b []byte, v parquet.Value) []byte { return appendDecimal(b, big.NewInt(int64(v.Int32())), scale) }, nil
+			return func(b []byte, v parquet.Value) []byte { return appendScaled(b, int64(v.Int32()), scale) }, nil
 		case parquet.Int64:
-			return func(b []byte, v parquet.Value) []byte { return appendDecimal(b, big.NewInt(v.Int64()), scale) }, nil
+			return func(b []byte, v parquet.Value) []byte { return appendScaled(b, v.Int64(), scale) }, nil
 		}
-		return func(b []byte, v parquet.Value) []byte { return appendDecimal(b, twosComplement(v.ByteArray()), scale) }, nil
+		return func(b []byte, v parquet.Value) []byte {
+			return appendDecimal(b, []byte(twosComplement(v.ByteArray()).String()), scale)
+		}, nil
 	case *format.IntType:
 		if lt.IsSigned {
 			if t.Kind() == parquet.Int32 {
@@ -152,11 +154,17 @@ func appendInt96(b []byte, v parquet.Value) []byte {
 	return appendTime(b, days*86400*int64(time.Second)+nanos, time.Nanosecond, true)
 }
 
-// appendDecimal writes unscaled × 10^-scale exactly, as a JSON number.
-func appendDecimal(b []byte, unscaled *big.Int, scale int) []byte {
-	digits := unscaled.String()
-	negative := digits[0] == '-'
-	if negative {
+// appendScaled writes unscaled × 10^-scale, an INT32 or INT64 decimal,
+// without a big.Int.
+func appendScaled(b []byte, unscaled int64, scale int) []byte {
+	var d [20]byte
+	return appendDecimal(b, strconv.AppendInt(d[:0], unscaled, 10), scale)
+}
+
+// appendDecimal writes unscaled × 10^-scale exactly, as a JSON number,
+// from the unscaled integer's decimal digits (after an optional minus).
+func appendDecimal(b []byte, digits []byte, scale int) []byte {
+	if digits[0] == '-' {
 		b, digits = append(b, '-'), digits[1:]
 	}
 	if scale <= 0 {
