@@ -19,6 +19,7 @@ type Report struct {
 	Latency *PipelineRun  `json:"latency,omitempty"`
 	Memory  []PipelineRun `json:"memory,omitempty"`
 	Scale   []PipelineRun `json:"scale,omitempty"`
+	Growth  []GrowthPoint `json:"growth,omitempty"`
 }
 
 // Machine is where the figures were taken.
@@ -30,6 +31,9 @@ type Machine struct {
 	PostgreSQL         string   `json:"postgresql"`
 	PostgresFsync      string   `json:"postgresql_fsync"`
 	PostgresSyncCommit string   `json:"postgresql_synchronous_commit"`
+	// PostgresConf is -postgres-conf: the bench ran its own instance.
+	PostgresConf     string            `json:"postgresql_conf,omitempty"`
+	PostgresSettings map[string]string `json:"postgresql_settings"`
 	NATS               NATSInfo `json:"nats"`
 }
 
@@ -95,6 +99,9 @@ func (r *Report) natsInfo() NATSInfo {
 	for _, p := range r.pipelines() {
 		return p.NATS
 	}
+	for _, g := range r.Growth {
+		return g.Throughput.NATS
+	}
 	return NATSInfo{}
 }
 
@@ -139,6 +146,12 @@ func (b *bench) save(r *Report) error {
 			return fmt.Errorf("chart: %w", err)
 		}
 		written = append(written, "chart", base+".svg")
+	}
+	if len(r.Growth) > 0 {
+		if err := growthChart(r, base+"-growth.svg"); err != nil {
+			return fmt.Errorf("growth chart: %w", err)
+		}
+		written = append(written, "growth_chart", base+"-growth.svg")
 	}
 	if len(r.setsOf(setSweep)) > 0 {
 		if err := sweepChart(r, base+"-sweep.svg"); err != nil {
