@@ -24,17 +24,17 @@ type Report struct {
 
 // Machine is where the figures were taken.
 type Machine struct {
-	Cores              int      `json:"cores"`
-	CPU                string   `json:"cpu"`
-	Kernel             string   `json:"kernel"`
-	Go                 string   `json:"go"`
-	PostgreSQL         string   `json:"postgresql"`
-	PostgresFsync      string   `json:"postgresql_fsync"`
-	PostgresSyncCommit string   `json:"postgresql_synchronous_commit"`
+	Cores              int    `json:"cores"`
+	CPU                string `json:"cpu"`
+	Kernel             string `json:"kernel"`
+	Go                 string `json:"go"`
+	PostgreSQL         string `json:"postgresql"`
+	PostgresFsync      string `json:"postgresql_fsync"`
+	PostgresSyncCommit string `json:"postgresql_synchronous_commit"`
 	// PostgresConf is -postgres-conf: the bench ran its own instance.
 	PostgresConf     string            `json:"postgresql_conf,omitempty"`
 	PostgresSettings map[string]string `json:"postgresql_settings"`
-	NATS               NATSInfo `json:"nats"`
+	NATS             NATSInfo          `json:"nats"`
 }
 
 // Summary holds what is not a set's: each set has its ratios.

@@ -46,4 +46,4 @@ func freeBytes(string) (int64, error) { return 0, errLinuxOnly }
 type pgInstance struct{ adminURL string }
 
 func startPostgres(context.Context, string, string) (*pgInstance, error) { return nil, errLinuxOnly }
-func (p *pgInstance) stop(bool) error                                  { return nil }
+func (p *pgInstance) stop(bool) error                                    { return nil }
