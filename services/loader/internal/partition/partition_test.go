@@ -27,8 +27,12 @@ type observer struct {
 	failed  int
 }
 
-func (o *observer) Maintained(r partition.Result) { o.mu.Lock(); o.results = append(o.results, r); o.mu.Unlock() }
-func (o *observer) MaintenanceFailed()            { o.mu.Lock(); o.failed++; o.mu.Unlock() }
+func (o *observer) Maintained(r partition.Result) {
+	o.mu.Lock()
+	o.results = append(o.results, r)
+	o.mu.Unlock()
+}
+func (o *observer) MaintenanceFailed() { o.mu.Lock(); o.failed++; o.mu.Unlock() }
 
 func today(t *testing.T, pool *pgxpool.Pool) time.Time {
 	t.Helper()
