@@ -5,7 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +96,43 @@ func TestServerIsReadAndRendered(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "no partition ahead of today") {
 		t.Errorf("status a week later:\n%s\nwant a warning that no partition is ahead", out.String())
+	}
+}
+
+// The configuration deployments/ ships is one status has nothing against.
+func TestShippedSettingsRaiseNoWarning(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deployments", "postgres", "postgresql.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if k, v, ok := strings.Cut(line, "="); ok {
+			conf[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), "'")
+		}
+	}
+	size := func(v string) int64 {
+		n, err := strconv.ParseInt(strings.TrimSuffix(v, "GB"), 10, 64)
+		if err != nil || !strings.HasSuffix(v, "GB") {
+			t.Fatalf("size %q: want whole GB", v)
+		}
+		return n << 30
+	}
+	minutes, err := strconv.Atoi(strings.TrimSuffix(conf["checkpoint_timeout"], "min"))
+	if err != nil {
+		t.Fatalf("checkpoint_timeout %q: want minutes", conf["checkpoint_timeout"])
+	}
+	on := func(k string) string {
+		if v, ok := conf[k]; ok {
+			return v
+		}
+		return "on" // PostgreSQL's default
+	}
+	st := Settings{SharedBuffers: size(conf["shared_buffers"]), MaxWALSize: size(conf["max_wal_size"]), WALCompression: conf["wal_compression"],
+		CheckpointTimeout: float64(minutes * 60), Fsync: on("fsync"), SynchronousCommit: on("synchronous_commit"),
+		FullPageWrites: on("full_page_writes"), Autovacuum: on("autovacuum")}
+	if w := st.Warnings(); len(w) != 0 || st != shipped {
+		t.Errorf("the shipped configuration reads as %+v with warnings %q; want %+v and none", st, w, shipped)
 	}
 }
