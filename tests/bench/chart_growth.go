@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -37,11 +38,12 @@ func growthChart(r *Report, path string) error {
 	for _, n := range names {
 		tl, ll = append(tl, n, rates[n]), append(ll, n, p99s[n])
 	}
-	if err := addLines(tp, tl); err != nil {
-		return err
+	// Points as well as lines: each size is one measurement.
+	if err := plotutil.AddLinePoints(tp, tl...); err != nil {
+		return fmt.Errorf("plot lines: %w", err)
 	}
-	if err := addLines(lp, ll); err != nil {
-		return err
+	if err := plotutil.AddLinePoints(lp, ll...); err != nil {
+		return fmt.Errorf("plot lines: %w", err)
 	}
 	tp.Y.Min, tp.Y.Max = 0, tp.Y.Max*1.3
 	lp.Y.Min, lp.Y.Max = 0, max(lp.Y.Max*1.3, 110)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -71,6 +73,13 @@ func (b *bench) growth(ctx context.Context, r *Report) error {
 	if err := b.checkDisk(ctx); err != nil {
 		return err
 	}
+	if b.opts.GrowthBaseline != "" {
+		base, err := readBaseline(b.opts.GrowthBaseline, r.Machine)
+		if err != nil {
+			return err
+		}
+		r.Growth = base
+	}
 	for _, v := range b.growthVariants() {
 		points, err := b.growVariant(ctx, v)
 		r.Growth = append(r.Growth, points...)
@@ -87,6 +96,30 @@ func (b *bench) growth(ctx context.Context, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// readBaseline reads the growth points of an earlier report, taken on the
+// same server settings: figures on other settings compare nothing.
+func readBaseline(path string, m Machine) ([]GrowthPoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-growth-baseline: %w", err)
+	}
+	var base Report
+	if err := json.Unmarshal(b, &base); err != nil {
+		return nil, fmt.Errorf("-growth-baseline %s: %w", path, err)
+	}
+	if len(base.Growth) == 0 {
+		return nil, fmt.Errorf("-growth-baseline %s has no growth run", path)
+	}
+	if !maps.Equal(base.Machine.PostgresSettings, m.PostgresSettings) || base.Machine.Cores != m.Cores {
+		return nil, fmt.Errorf("-growth-baseline %s was taken on %d cores with PostgreSQL settings %v, this run has %d and %v",
+			path, base.Machine.Cores, base.Machine.PostgresSettings, m.Cores, m.PostgresSettings)
+	}
+	for i := range base.Growth {
+		base.Growth[i].Variant += ", " + base.Started.Format("15:04")
+	}
+	return base.Growth, nil
 }
 
 // growthVariants are the builds the growth run measures: -compare's first

@@ -42,6 +42,7 @@ type Options struct {
 	GrowthRows         int64         `json:"growth_rows"`
 	GrowthHistoryRate  int           `json:"growth_history_rate"`
 	PostgresConf       string        `json:"postgres_conf,omitempty"`
+	GrowthBaseline     string        `json:"growth_baseline,omitempty"`
 	Compare            string        `json:"compare,omitempty"`
 	OnlyCompare        bool          `json:"only_compare,omitempty"`
 	Contention         float64       `json:"contention_cores"`
@@ -88,6 +89,7 @@ func parseOptions(args []string) (Options, error) {
 	growthSizes := fs.String("growth-sizes", "0,10M,50M,100M", "table sizes of the growth run: user_activity is preloaded to each in turn (k, M and G suffixes), then the pipeline measured on it")
 	fs.Int64Var(&o.GrowthRows, "growth-rows", 1_000_000, "rows of the dataset loaded at each size of the growth run (files of -rows-per-file rows, fresh random ids each time)")
 	fs.IntVar(&o.GrowthHistoryRate, "growth-history-rate", 10_000, "events per second the preloaded history stands for: its event times end where the measured files begin, spaced as a stream at this rate would space them")
+	fs.StringVar(&o.GrowthBaseline, "growth-baseline", "", "a growth run's JSON (results/bench-*.json) taken before, with the same PostgreSQL settings: its sizes join this run's table and chart (measure main with -compare main -only-compare, then the working tree with this)")
 	fs.StringVar(&o.PostgresConf, "postgres-conf", "", "run a private PostgreSQL instance (initdb from pg_config --bindir, its own port) with this configuration included, instead of -database; go tool task bench:growth passes the shipped deployments/postgres/postgresql.conf")
 	fs.StringVar(&o.Compare, "compare", "", "a git commit or branch: build its services too and alternate every pipeline, backlog and sweep run between its binaries and the working tree's, reporting the median of each and new/old")
 	fs.BoolVar(&o.OnlyCompare, "only-compare", false, "growth run: measure only -compare's build (a before, taken while the working tree is not ready)")
