@@ -1,8 +1,10 @@
 package codec
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -40,6 +42,16 @@ func TestBoolMatchesPostgres(t *testing.T) {
 		"1", "0", "f", "fa", "fal", "fals", "false", "n", "no", "NO", "2", "-1", "01", "10", "truee", "yess", "nope",
 		"t ", " f", "\ttrue\n", "yeſ", "ｔｒｕｅ", "ON\r", "null", "", "\u00a0t",
 	}
+	rng := rand.New(rand.NewPCG(51, 52))
+	for range 100 { // every spelling in random case
+		w := []byte(boolSpellings[rng.IntN(len(boolSpellings))].word)
+		for i := range w {
+			if rng.IntN(2) == 0 {
+				w[i] = byte(unicode.ToUpper(rune(w[i])))
+			}
+		}
+		edges = append(edges, string(w))
+	}
 	edges = append(edges, badBytes...)
 	runDiffs(t, "bool", []diffCase{{
 		sqlType:  "boolean",
@@ -48,25 +60,23 @@ func TestBoolMatchesPostgres(t *testing.T) {
 	}})
 }
 
-// FuzzBool: an accepted value decodes, with pgx, to the boolean its word
+// boolFuzz: an accepted value decodes, with pgx, to the boolean its word
 // means.
-func FuzzBool(f *testing.F) {
-	for _, s := range []string{"t", "FALSE", "of", "yes", "1", " on"} {
-		f.Add(s)
-	}
-	m := pgtype.NewMap()
-	f.Fuzz(func(t *testing.T, s string) {
-		v, err := encode(t, mustPlan(t, Column{Name: "b", Type: "bool", Typmod: -1, NotNull: true}, Rules{}), "b", s)
-		if err != nil {
-			return
-		}
-		var got bool
-		if err := m.Scan(pgtype.BoolOID, pgtype.BinaryFormatCode, v, &got); err != nil {
-			t.Fatalf("%q: decode %x: %v", s, v, err)
-		}
-		want := strings.ContainsRune("tTyY1", rune(s[0])) || strings.EqualFold(s, "on")
-		if got != want {
-			t.Fatalf("%q decodes to %v", s, got)
-		}
-	})
+func boolFuzz() []fuzzCase {
+	return []fuzzCase{{
+		col:   Column{Name: "b", Type: "bool", Typmod: -1, NotNull: true},
+		seeds: []string{"t", "FALSE", "of", "yes", "1", " on"},
+		check: func(t *testing.T, m *pgtype.Map, s string, v []byte, err error) {
+			if err != nil {
+				return
+			}
+			var got bool
+			if err := m.Scan(pgtype.BoolOID, pgtype.BinaryFormatCode, v, &got); err != nil {
+				t.Fatalf("%q: decode %x: %v", s, v, err)
+			}
+			if want := strings.ContainsRune("tTyY1", rune(s[0])) || strings.EqualFold(s, "on"); got != want {
+				t.Fatalf("%q decodes to %v", s, got)
+			}
+		},
+	}}
 }

@@ -20,7 +20,7 @@ func (f *dateField) Append(buf []byte, s string) ([]byte, error) {
 	}
 	days, ok := civilDate(s)
 	if !ok || len(s) != 10 {
-		return f.invalid(buf, s, "is not a valid date (want YYYY-MM-DD)")
+		return buf, f.errorf("%s is not a valid date (want YYYY-MM-DD)", quote(s)) // the form says it all, as for times
 	}
 	buf = binary.BigEndian.AppendUint32(buf, 4)
 	return binary.BigEndian.AppendUint32(buf, uint32(int32(days-pgEpochDays))), nil

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/tributary-dev/tributary/shared/testkit/pgtest"
@@ -75,10 +74,11 @@ func diffDB(t *testing.T) *pgx.Conn {
 	return conn
 }
 
-// parseAllSQL calls the type's input function as COPY does:
-// (cstring, type OID, typmod) for types that take a typmod.
+// parseAllSQL calls the type's input function as COPY does, with
+// (cstring, type OID, typmod) for types that take a typmod, and stores
+// each input's value, or its error, under the input's index.
 const parseAllSQL = `
-CREATE FUNCTION parse_all(tbl regclass, typ regtype, typmod int, vals text[]) RETURNS void
+CREATE FUNCTION parse_all(tbl regclass, typ regtype, typmod int, idx int[], vals text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	call text;
@@ -86,14 +86,22 @@ BEGIN
 	SELECT CASE WHEN p.pronargs = 1 THEN format('%s($2::cstring)', t.typinput)
 		ELSE format('%s($2::cstring, %s, $3)', t.typinput, t.oid) END
 	INTO call FROM pg_type t JOIN pg_proc p ON p.oid = t.typinput WHERE t.oid = typ;
-	FOR i IN 1..coalesce(array_length(vals, 1), 0) LOOP
+	FOR k IN 1..coalesce(array_length(vals, 1), 0) LOOP
 		BEGIN
-			EXECUTE format('INSERT INTO %s (i, v) VALUES ($1, %s)', tbl, call) USING i - 1, vals[i], typmod;
+			EXECUTE format('INSERT INTO %s (i, v) VALUES ($1, %s)', tbl, call) USING idx[k], vals[k], typmod;
 		EXCEPTION WHEN OTHERS THEN
-			EXECUTE format('INSERT INTO %s (i, err) VALUES ($1, $2)', tbl) USING i - 1, SQLERRM;
+			EXECUTE format('INSERT INTO %s (i, err) VALUES ($1, $2)', tbl) USING idx[k], SQLERRM;
 		END;
 	END LOOP;
 END $$`
+
+// stored is what one side made of an input: the value's send bytes and
+// text, or why it was refused.
+type stored struct {
+	value []byte
+	text  string
+	err   string
+}
 
 // runDiff tries every input of c and fails t on any disagreement no rule
 // explains.
@@ -101,17 +109,15 @@ func runDiff(t *testing.T, conn *pgx.Conn, n int, c diffCase) diffReport {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if c.label == "" {
+		c.label = c.sqlType
+	}
+	if c.timeZone == "" {
+		c.timeZone = "UTC"
+	}
 	ours, theirs := fmt.Sprintf("ours_%d", n), fmt.Sprintf("theirs_%d", n)
-	label := c.label
-	if label == "" {
-		label = c.sqlType
-	}
-	tz := c.timeZone
-	if tz == "" {
-		tz = "UTC"
-	}
 	for _, sql := range []string{
-		"SET TimeZone = '" + tz + "'",
+		"SET TimeZone = '" + c.timeZone + "'",
 		fmt.Sprintf("CREATE TABLE %s (i int4 NOT NULL, v %s NOT NULL)", ours, c.sqlType),
 		fmt.Sprintf("CREATE TABLE %s (i int4 NOT NULL, v %s, err text)", theirs, c.sqlType),
 	} {
@@ -119,6 +125,7 @@ func runDiff(t *testing.T, conn *pgx.Conn, n int, c diffCase) diffReport {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
+	// The column as the lead's catalog resolution will see it.
 	var col Column
 	var typ, send string
 	err := conn.QueryRow(ctx, `SELECT a.attname, t.typname, a.atttypmod, a.attnotnull, t.oid::regtype::text, t.typsend::text
@@ -131,115 +138,119 @@ func runDiff(t *testing.T, conn *pgx.Conn, n int, c diffCase) diffReport {
 	if err != nil {
 		t.Fatalf("Plan(%+v): %v", col, err)
 	}
+	ourErr := loadOurs(ctx, t, conn, ours, field, c)
+	parseTheirs(ctx, t, conn, theirs, typ, col.Typmod, c)
+	query := "SELECT i, %[1]s(v), v::text, coalesce(%[3]s, '') FROM %[2]s"
+	return classify(t, c, ourErr, readStored(ctx, t, conn, fmt.Sprintf(query, send, ours, "NULL")),
+		readStored(ctx, t, conn, fmt.Sprintf(query, send, theirs, "err")))
+}
 
-	// Ours: encode, then load what was accepted with a binary COPY.
-	ourErr := make([]error, len(c.inputs))
+// loadOurs encodes every input and loads the accepted ones into table with
+// a binary COPY, which PostgreSQL's receive functions must take.
+func loadOurs(ctx context.Context, t *testing.T, conn *pgx.Conn, table string, field Field, c diffCase) []error {
+	t.Helper()
+	errs := make([]error, len(c.inputs))
 	stream := append([]byte(nil), copySignature...)
 	for i, s := range c.inputs {
 		row := binary.BigEndian.AppendUint16(nil, 2)
 		row = binary.BigEndian.AppendUint32(row, 4)
 		row = binary.BigEndian.AppendUint32(row, uint32(i))
-		if row, ourErr[i] = field.Append(row, s); ourErr[i] == nil {
+		if row, errs[i] = field.Append(row, s); errs[i] == nil {
 			stream = append(stream, row...)
 		}
 	}
 	stream = binary.BigEndian.AppendUint16(stream, 0xffff)
-	copySQL := fmt.Sprintf("COPY %s (i, v) FROM STDIN (FORMAT binary)", ours)
-	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(stream), copySQL); err != nil {
-		t.Fatalf("%s: PostgreSQL refused our binary encoding: %v", label, err)
+	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(stream), "COPY "+table+" (i, v) FROM STDIN (FORMAT binary)"); err != nil {
+		t.Fatalf("%s: PostgreSQL refused our binary encoding: %v", c.label, err)
 	}
+	return errs
+}
 
-	// Theirs: text PostgreSQL can receive goes through parse_all; bytes it
-	// cannot (invalid UTF-8, NUL) go through a CSV COPY each, for its own
-	// verdict.
+// parseTheirs stores PostgreSQL's own parse of every input into table.
+// Text it can receive goes through parse_all; bytes it cannot (invalid
+// UTF-8, NUL) go through a CSV COPY each, which must refuse them.
+func parseTheirs(ctx context.Context, t *testing.T, conn *pgx.Conn, table, typ string, typmod int32, c diffCase) {
+	t.Helper()
+	var idx []int32
 	var texts []string
-	var textAt []int
 	for i, s := range c.inputs {
-		if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-			texts, textAt = append(texts, s), append(textAt, i)
+		if validUTF8(s) {
+			idx, texts = append(idx, int32(i)), append(texts, s)
 			continue
 		}
 		csv := fmt.Sprintf("%d,\"%s\"\n", i, strings.ReplaceAll(s, `"`, `""`))
-		_, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(csv), fmt.Sprintf("COPY %s (i, v) FROM STDIN (FORMAT csv)", theirs))
+		_, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(csv), "COPY "+table+" (i, v) FROM STDIN (FORMAT csv)")
 		if err == nil {
-			t.Errorf("%s: PostgreSQL stored %q, which is not UTF-8 text", label, s)
+			t.Fatalf("%s: PostgreSQL stored %q, which is not UTF-8 text", c.label, s)
+		}
+		if _, err := conn.Exec(ctx, "INSERT INTO "+table+" (i, err) VALUES ($1, $2)", i, err.Error()); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if _, err := conn.Exec(ctx, "SELECT parse_all($1::regclass, $2::regtype, $3, $4)", theirs, typ, col.Typmod, texts); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT parse_all($1::regclass, $2::regtype, $3, $4, $5)", table, typ, typmod, idx, texts); err != nil {
 		t.Fatalf("parse_all: %v", err)
 	}
-	pgValue, pgText, pgErr := map[int][]byte{}, map[int]string{}, map[int]string{}
-	rows, _ := conn.Query(ctx, fmt.Sprintf("SELECT t.i - 0, %s(t.v), t.v::text, coalesce(t.err, '') FROM %s t", send, theirs))
-	for rows.Next() {
-		var i int
-		var v []byte
-		var text *string
-		var e string
-		if err := rows.Scan(&i, &v, &text, &e); err != nil {
-			t.Fatal(err)
-		}
-		if e != "" {
-			pgErr[textAt[i]] = e
-			continue
-		}
-		pgValue[textAt[i]], pgText[textAt[i]] = v, *text
-	}
-	if rows.Err() != nil {
-		t.Fatalf("read theirs: %v", rows.Err())
-	}
-	for i := range c.inputs { // the CSV COPYs above all failed
-		if _, ok := pgValue[i]; !ok && pgErr[i] == "" {
-			pgErr[i] = "not UTF-8 text"
-		}
-	}
-	ourValue, ourText := map[int][]byte{}, map[int]string{}
-	rows, _ = conn.Query(ctx, fmt.Sprintf("SELECT i, %s(v), v::text FROM %s", send, ours))
-	for rows.Next() {
-		var i int
-		var v []byte
-		var text string
-		if err := rows.Scan(&i, &v, &text); err != nil {
-			t.Fatal(err)
-		}
-		ourValue[i], ourText[i] = v, text
-	}
-	if rows.Err() != nil {
-		t.Fatalf("read ours: %v", rows.Err())
-	}
+}
 
+// readStored reads (i, send bytes, text, error) rows by input index.
+func readStored(ctx context.Context, t *testing.T, conn *pgx.Conn, query string) map[int]stored {
+	t.Helper()
+	out := map[int]stored{}
+	rows, _ := conn.Query(ctx, query)
+	for rows.Next() {
+		var i int
+		var text *string
+		var st stored
+		if err := rows.Scan(&i, &st.value, &text, &st.err); err != nil {
+			t.Fatal(err)
+		}
+		if text != nil {
+			st.text = *text
+		}
+		out[i] = st
+	}
+	if rows.Err() != nil {
+		t.Fatalf("%s: %v", query, rows.Err())
+	}
+	return out
+}
+
+// classify compares both sides input by input.
+func classify(t *testing.T, c diffCase, ourErr []error, ours, theirs map[int]stored) diffReport {
+	t.Helper()
 	r := diffReport{inputs: len(c.inputs), byRule: map[string]int{}}
 	rules := append([]stricter{strictEmpty}, c.stricter...)
 	for i, s := range c.inputs {
-		theirsOK := pgErr[i] == ""
+		our, their := ours[i], theirs[i]
 		switch {
-		case ourErr[i] != nil && !theirsOK:
+		case ourErr[i] != nil && their.err != "":
 			r.rejected++
-		case ourErr[i] == nil && theirsOK && bytes.Equal(ourValue[i], pgValue[i]):
+		case ourErr[i] == nil && their.err == "" && bytes.Equal(our.value, their.value):
 			r.accepted++
-		case ourErr[i] == nil && theirsOK:
-			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we store %s, PostgreSQL %s", s, ourText[i], pgText[i]))
+		case ourErr[i] == nil && their.err == "":
+			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we store %s, PostgreSQL %s", s, our.text, their.text))
 		case ourErr[i] == nil:
-			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we store %s, PostgreSQL refuses it: %s", s, ourText[i], pgErr[i]))
+			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we store %s, PostgreSQL refuses it: %s", s, our.text, their.err))
 		default:
 			if k := slices.IndexFunc(rules, func(st stricter) bool { return st.applies(s) }); k >= 0 {
 				r.byRule[rules[k].name]++
 				continue
 			}
-			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we refuse it (%v), PostgreSQL stores %s", s, ourErr[i], pgText[i]))
+			r.unexplained = append(r.unexplained, fmt.Sprintf("%q: we refuse it (%v), PostgreSQL stores %s", s, ourErr[i], their.text))
 		}
 	}
 	for _, st := range c.stricter {
 		if r.byRule[st.name] == 0 {
-			t.Errorf("%s: rule %s explained no input: a stale rule, or its edge cases are missing", label, st.name)
+			t.Errorf("%s: rule %s explained no input: a stale rule, or its edge cases are missing", c.label, st.name)
 		}
 	}
-	t.Logf("%s: %s", label, r)
+	t.Logf("%s: %s", c.label, r)
 	for k, u := range r.unexplained {
 		if k == 20 {
-			t.Errorf("%s: ... and %d more", label, len(r.unexplained)-k)
+			t.Errorf("%s: ... and %d more", c.label, len(r.unexplained)-k)
 			break
 		}
-		t.Errorf("%s: unexplained disagreement: %s", label, u)
+		t.Errorf("%s: unexplained disagreement: %s", c.label, u)
 	}
 	return r
 }

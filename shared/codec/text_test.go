@@ -100,39 +100,40 @@ func TestTextMatchesPostgres(t *testing.T) {
 	})
 }
 
-// FuzzText: an accepted value decodes, with pgx, to the text as written,
-// padded to n characters for char(n).
-func FuzzText(f *testing.F) {
-	for _, s := range []string{"abc", "ab ", "ééééé", "a\x00", "\xff", "view"} {
-		f.Add(uint8(0), s)
-		f.Add(uint8(3), s)
-	}
-	columns := []struct {
+// textFuzz: an accepted value decodes, with pgx, to the text as written,
+// padded to n characters for char(n), and fits the column.
+func textFuzz() []fuzzCase {
+	var cases []fuzzCase
+	for _, c := range []struct {
 		typ    string
 		typmod int32
 		rules  Rules
 	}{
 		{"text", -1, Rules{}}, {"varchar", 5 + 4, Rules{RejectSpaces: true}}, {"varchar", 20 + 4, Rules{OneOf: []string{"view", "purchase"}}},
 		{"bpchar", 4 + 4, Rules{}},
+	} {
+		cases = append(cases, fuzzCase{
+			col:   Column{Name: "s", Type: c.typ, Typmod: c.typmod, NotNull: true},
+			rules: c.rules,
+			seeds: []string{"abc", "ab ", "ééééé", "a\x00", "\xff", "view"},
+			check: func(t *testing.T, m *pgtype.Map, s string, v []byte, err error) {
+				if err != nil {
+					return
+				}
+				var got string
+				if err := m.Scan(pgtype.TextOID, pgtype.BinaryFormatCode, v, &got); err != nil {
+					t.Fatalf("%q: decode %q: %v", s, v, err)
+				}
+				want := s
+				if c.typ == "bpchar" {
+					want += strings.Repeat(" ", 4-utf8.RuneCountInString(s))
+				}
+				if got != want || !utf8.ValidString(got) || strings.ContainsRune(got, 0) ||
+					(c.typmod > 0 && utf8.RuneCountInString(got) > int(c.typmod-4)) || (c.rules.OneOf != nil && !slices.Contains(c.rules.OneOf, got)) {
+					t.Fatalf("%s(%d) %q decodes to %q, want %q", c.typ, c.typmod, s, got, want)
+				}
+			},
+		})
 	}
-	m := pgtype.NewMap()
-	f.Fuzz(func(t *testing.T, kind uint8, s string) {
-		c := columns[int(kind)%len(columns)]
-		v, err := encode(t, mustPlan(t, Column{Name: "s", Type: c.typ, Typmod: c.typmod, NotNull: true}, c.rules), "s", s)
-		if err != nil {
-			return
-		}
-		var got string
-		if err := m.Scan(pgtype.TextOID, pgtype.BinaryFormatCode, v, &got); err != nil {
-			t.Fatalf("%q: decode %q: %v", s, v, err)
-		}
-		want := s
-		if c.typ == "bpchar" {
-			want += strings.Repeat(" ", 4-utf8.RuneCountInString(s))
-		}
-		if got != want || !utf8.ValidString(got) || strings.ContainsRune(got, 0) ||
-			(c.typmod > 0 && utf8.RuneCountInString(got) > int(c.typmod-4)) || (c.rules.OneOf != nil && !slices.Contains(c.rules.OneOf, got)) {
-			t.Fatalf("%s(%d) %q decodes to %q, want %q", c.typ, c.typmod, s, got, want)
-		}
-	})
+	return cases
 }

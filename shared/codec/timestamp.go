@@ -56,14 +56,14 @@ func (f *timestampField) Append(buf []byte, s string) ([]byte, error) {
 		return f.empty(buf)
 	}
 	secs, frac, rest, ok := wallClock(s)
-	if !ok || len(frac) > 6 || (rest != "" && !f.tz) {
-		return f.invalid(buf, s, "is not a valid time (want "+f.form+")")
-	}
 	offset := 0
-	if rest != "" {
-		if offset, ok = utcOffset(rest); !ok {
-			return f.invalid(buf, s, "is not a valid time (want "+f.form+")")
-		}
+	if ok && rest != "" && f.tz {
+		offset, ok = utcOffset(rest)
+	}
+	if !ok || len(frac) > 6 || (rest != "" && !f.tz) {
+		// One reason for every malformed time, bad bytes and spaces
+		// included, as the original contract gave it: the form to write.
+		return buf, f.errorf("%s is not a valid time (want %s)", quote(s), f.form)
 	}
 	if len(frac) > f.precision && !allZeros(frac[f.precision:]) {
 		return buf, f.errorf("%s has more than %d fractional second digits", quote(s), f.precision)

@@ -65,7 +65,7 @@ func TestTimestampRejects(t *testing.T) {
 	} {
 		wantReason(t, ts, "event_time", give, "event_time "+quote(give)+" is not a valid time (want YYYY-MM-DD HH:MM:SS[.ffffff])")
 	}
-	wantReason(t, ts, "event_time", " 2026-02-01 10:00:00", `event_time " 2026-02-01 10:00:00" has leading or trailing spaces`)
+	wantReason(t, ts, "event_time", " 2026-02-01 10:00:00", `event_time " 2026-02-01 10:00:00" is not a valid time (want YYYY-MM-DD HH:MM:SS[.ffffff])`)
 
 	tz := mustPlan(t, Column{Name: "at", Type: "timestamptz", Typmod: -1, NotNull: true}, Rules{})
 	for _, give := range []string{"2026-02-01 10:00:00+16", "2026-02-01 10:00:00+5", "2026-02-01 10:00:00 +05", "2026-02-01 10:00:00z", "2026-02-01 10:00:00+05:60", "2026-02-01 10:00:00+05:30:00"} {
@@ -190,42 +190,42 @@ func TestTimestampMatchesPostgres(t *testing.T) {
 	runDiffs(t, "timestamp", cases)
 }
 
-// FuzzTimestamp: an accepted value decodes, with pgx, to the instant
+// timestampFuzz: an accepted value decodes, with pgx, to the instant
 // time.Parse reads from the text (for naive timestamptz values, in the
 // declared zone).
-func FuzzTimestamp(f *testing.F) {
-	for _, s := range []string{"2026-03-01 12:30:45", "2026-03-01T12:30:45.123456Z", "2026-03-08 02:30:00", "2026-11-01 01:30:00-04", "2026-03-01 24:00:00"} {
-		f.Add(uint8(0), s)
-		f.Add(uint8(2), s)
-	}
-	ny := mustZone(f, "America/New_York")
-	columns := []struct {
+func timestampFuzz(tb testing.TB) []fuzzCase {
+	var cases []fuzzCase
+	for _, c := range []struct {
 		typ  string
 		zone *time.Location
 		oid  uint32
-	}{{"timestamp", nil, pgtype.TimestampOID}, {"timestamptz", nil, pgtype.TimestamptzOID}, {"timestamptz", ny, pgtype.TimestamptzOID}}
-	m := pgtype.NewMap()
-	f.Fuzz(func(t *testing.T, kind uint8, s string) {
-		c := columns[int(kind)%len(columns)]
-		v, err := encode(t, mustPlan(t, Column{Name: "at", Type: c.typ, Typmod: -1, NotNull: true}, Rules{Zone: c.zone}), "at", s)
-		if err != nil {
-			return
-		}
+	}{{"timestamp", nil, pgtype.TimestampOID}, {"timestamptz", nil, pgtype.TimestamptzOID}, {"timestamptz", mustZone(tb, "America/New_York"), pgtype.TimestamptzOID}} {
 		loc := time.UTC
 		if c.zone != nil {
 			loc = c.zone
 		}
-		text := strings.Replace(s, "T", " ", 1)
-		var want time.Time
-		var werr error
-		for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05Z0700", "2006-01-02 15:04:05Z07", "2006-01-02 15:04:05"} {
-			if want, werr = time.ParseInLocation(layout, text, loc); werr == nil {
-				break
-			}
-		}
-		var got time.Time
-		if err := m.Scan(c.oid, pgtype.BinaryFormatCode, v, &got); err != nil || werr != nil || !got.Equal(want) {
-			t.Fatalf("%s %q decodes to %v (%v), time.Parse reads %v (%v)", c.typ, s, got, err, want, werr)
-		}
-	})
+		cases = append(cases, fuzzCase{
+			col:   Column{Name: "at", Type: c.typ, Typmod: -1, NotNull: true},
+			rules: Rules{Zone: c.zone},
+			seeds: []string{"2026-03-01 12:30:45", "2026-03-01T12:30:45.123456Z", "2026-03-08 02:30:00", "2026-11-01 01:30:00-04", "2026-03-01 24:00:00"},
+			check: func(t *testing.T, m *pgtype.Map, s string, v []byte, err error) {
+				if err != nil {
+					return
+				}
+				text := strings.Replace(s, "T", " ", 1)
+				var want time.Time
+				var werr error
+				for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05Z0700", "2006-01-02 15:04:05Z07", "2006-01-02 15:04:05"} {
+					if want, werr = time.ParseInLocation(layout, text, loc); werr == nil {
+						break
+					}
+				}
+				var got time.Time
+				if err := m.Scan(c.oid, pgtype.BinaryFormatCode, v, &got); err != nil || werr != nil || !got.Equal(want) {
+					t.Fatalf("%s %q decodes to %v (%v), time.Parse reads %v (%v)", c.typ, s, got, err, want, werr)
+				}
+			},
+		})
+	}
+	return cases
 }

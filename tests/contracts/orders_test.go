@@ -243,9 +243,14 @@ func deref(s *string) string {
 // contracts and the orders example, its table migrated.
 func StartWithOrders(t *testing.T) *harness.Env {
 	t.Helper()
+	return startWithOrders(t, nil)
+}
+
+func startWithOrders(t *testing.T, loaderVars map[string]string) *harness.Env {
+	t.Helper()
 	env := harness.NewSecure(t)
 	env.Vars["CONTRACTS_DIR"] = harness.WithExamples(t, env.Pool, "orders")
 	env.Watcher(nil)
-	env.Loader(nil)
+	env.Loader(loaderVars)
 	return env
 }

@@ -72,10 +72,30 @@ func newSupervisor(c Config, js jetstream.JetStream, nc *nats.Conn, pool *pgxpoo
 		Catalog:  pool,
 		Observer: m,
 		Log:      log,
-		NewRunner: func(t *schema.Table) supervise.Runner {
-			return newLoader(c, js, nc, store.New(pool, t), budget, dlq, m.forContract(t.Contract), log.With("contract", t.Contract), c.Stream.ContractTopology(t.Contract))
+		// Each contract loads on connections of its own, one per worker:
+		// a slow COPY of one contract never waits for, or starves, another's.
+		NewRunner: func(t *schema.Table) (supervise.Runner, error) {
+			pg := c.Postgres
+			pg.MaxConns = int32(c.Workers)
+			own, err := postgres.Open(context.Background(), pg, "tributary-loader")
+			if err != nil {
+				return nil, err
+			}
+			l := newLoader(c, js, nc, store.New(own, t), budget, dlq, m.forContract(t.Contract), log.With("contract", t.Contract), c.Stream.ContractTopology(t.Contract))
+			return &ownPool{Loader: l, pool: own}, nil
 		},
 	})
+}
+
+// ownPool is a contract's loader with its connections, closed when it stops.
+type ownPool struct {
+	*loader.Loader
+	pool *pgxpool.Pool
+}
+
+func (o *ownPool) Run(ctx context.Context) error {
+	defer o.pool.Close()
+	return o.Loader.Run(ctx)
 }
 
 func newLoader(c Config, js jetstream.JetStream, nc *nats.Conn, st *store.Store, budget *deadletter.Budget, dlq *deadletter.Queue,

@@ -23,6 +23,11 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, t *schema.Table, src *rowS
 		(LIKE `+t.QualifiedName()+` INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED, ingest_ord BIGINT NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
 		return nil, fmt.Errorf("create staging table: %w", err)
 	}
+	// A batch whose parts have several headers stages each group in turn,
+	// in one transaction: the previous group's rows must go first.
+	if _, err := tx.Exec(ctx, "TRUNCATE "+staging); err != nil {
+		return nil, fmt.Errorf("empty staging table: %w", err)
+	}
 	cols := src.columns()
 	if err := copyRows(ctx, tx, staging, append(cols[:len(cols):len(cols)], "ingest_ord"), src); err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ type Deps struct {
 	Migrate func(ctx context.Context) error
 	Catalog schema.Querier
 	// NewRunner builds the loader of a resolved contract.
-	NewRunner func(t *schema.Table) Runner
+	NewRunner func(t *schema.Table) (Runner, error)
 	Observer  Observer
 	Log       *slog.Logger
 }
@@ -67,6 +67,8 @@ type Supervisor struct {
 	running map[string]*running
 	states  map[string]State
 	wg      sync.WaitGroup
+
+	unresolved map[string]bool // contracts whose table could not be read at the last look; look's only
 }
 
 type running struct {
@@ -82,7 +84,7 @@ func New(cfg Config, d Deps) *Supervisor {
 	if cfg.Every <= 0 {
 		cfg.Every = 2 * time.Second
 	}
-	return &Supervisor{cfg: cfg, deps: d, running: map[string]*running{}, states: map[string]State{}}
+	return &Supervisor{cfg: cfg, deps: d, running: map[string]*running{}, states: map[string]State{}, unresolved: map[string]bool{}}
 }
 
 // Run supervises until ctx ends, then stops every loader and waits for it.
@@ -143,10 +145,14 @@ func (s *Supervisor) look(ctx context.Context) {
 		case errors.As(err, &refused):
 			s.refuse(state, err)
 		case err != nil:
-			if ctx.Err() == nil {
+			// PostgreSQL unavailable: said once per outage, not every
+			// poll; a running loader reports the outage itself.
+			if ctx.Err() == nil && !s.unresolved[d.Name] {
 				s.deps.Log.Warn("cannot resolve contract; keeping its loader as it is", "contract", d.Name, logging.Err(err))
 			}
+			s.unresolved[d.Name] = true
 		default:
+			delete(s.unresolved, d.Name)
 			s.start(ctx, d, t, state)
 		}
 	}
@@ -194,8 +200,13 @@ func (s *Supervisor) start(ctx context.Context, d *contracts.Declaration, t *sch
 		s.deps.Log.Info("contract changed; restarting its loader", "contract", d.Name)
 		s.stop(d.Name)
 	}
+	runner, err := s.deps.NewRunner(t)
+	if err != nil {
+		s.deps.Log.Error("cannot start contract loader; retrying", "contract", d.Name, logging.Err(err))
+		return
+	}
 	rctx, cancel := context.WithCancel(ctx)
-	r = &running{decl: d, table: t, runner: s.deps.NewRunner(t), cancel: cancel, done: make(chan struct{})}
+	r = &running{decl: d, table: t, runner: runner, cancel: cancel, done: make(chan struct{})}
 	state.Loading = true
 	s.mu.Lock()
 	s.running[d.Name] = r

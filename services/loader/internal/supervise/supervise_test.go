@@ -21,7 +21,9 @@ type fakeRunner struct {
 	live    map[string]bool
 }
 
-func (f *fakeRunner) runner(t *schema.Table) Runner { return &fakeRun{f: f, name: t.Contract} }
+func (f *fakeRunner) runner(t *schema.Table) (Runner, error) {
+	return &fakeRun{f: f, name: t.Contract}, nil
+}
 
 func (f *fakeRunner) state() (map[string]int, map[string]bool) {
 	f.mu.Lock()
