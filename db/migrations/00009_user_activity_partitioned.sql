@@ -106,6 +106,7 @@ BEGIN
         RAISE EXCEPTION 'user_activity_drop_partitions(%): want at least a day', older_than;
     END IF;
     cutoff := (now() AT TIME ZONE 'UTC') - older_than;
+    LOCK TABLE user_activity IN SHARE UPDATE EXCLUSIVE MODE; -- one dropper (or creator) at a time
     FOR partition, until IN
         SELECT c.relname, substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamp AS upper
         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

@@ -183,3 +183,37 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// Several loaders run their passes at the same moment: they take turns,
+// none fails, and each day is created or dropped once.
+func TestConcurrentPassesTakeTurns(t *testing.T) {
+	pool := dbtest.NewPool(t)
+	ctx := context.Background()
+	day := today(t, pool)
+	if _, err := pool.Exec(ctx, "SELECT * FROM user_activity_ensure_partitions($1, $2)", day.AddDate(0, 0, -50), day.AddDate(0, 0, -41)); err != nil {
+		t.Fatal(err)
+	}
+	const loaders = 4
+	results := make([]partition.Result, loaders)
+	errs := make([]error, loaders)
+	var wg sync.WaitGroup
+	for i := range loaders {
+		wg.Go(func() {
+			m := partition.New(partition.Config{Retention: 30 * 24 * time.Hour, Ahead: 20, Interval: time.Minute}, pool, &observer{}, quiet)
+			results[i], errs[i] = m.Once(ctx)
+		})
+	}
+	wg.Wait()
+	var created, dropped []string
+	for i := range loaders {
+		if errs[i] != nil {
+			t.Errorf("pass %d: %v", i, errs[i])
+		}
+		created, dropped = append(created, results[i].Created...), append(dropped, results[i].Dropped...)
+	}
+	slices.Sort(created)
+	slices.Sort(dropped)
+	if len(created) != 13 || len(slices.Compact(created)) != 13 || len(dropped) != 10 || len(slices.Compact(dropped)) != 10 {
+		t.Errorf("created %v, dropped %v; want days 8 to 20 ahead created once and the 10 old days dropped once", created, dropped)
+	}
+}
