@@ -31,13 +31,19 @@ func Migrations() fs.FS {
 
 // Migrate brings the schema up to date.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	return MigrateFS(ctx, pool, Migrations(), log)
+}
+
+// MigrateFS applies the migrations in fsys, another tree's schema history
+// (the bench migrates a database as an older commit shipped it).
+func MigrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, log *slog.Logger) error {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, Migrations(),
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys,
 		goose.WithSessionLocker(locker),
 		goose.WithTableName("schema_migrations"),
 	)

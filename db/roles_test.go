@@ -99,9 +99,11 @@ func TestLoaderRoleCanLoad(t *testing.T) {
 		{"rows", `INSERT INTO user_activity VALUES ('e1', '2026-11-26 10:00:00', 'view', 1, 1.00, 1, 's', 1)`},
 		{"staging table", `CREATE TEMP TABLE IF NOT EXISTS ingest_staging (LIKE user_activity INCLUDING DEFAULTS, ord BIGINT NOT NULL) ON COMMIT DELETE ROWS`},
 		{"staging rows", `INSERT INTO ingest_staging VALUES ('e1', '2026-11-26 10:00:00', 'view', 1, 1.00, 1, 's', 1, 1)`},
-		{"insert from staging", `WITH ins AS (INSERT INTO user_activity SELECT event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq FROM ingest_staging ON CONFLICT (event_id) DO NOTHING RETURNING event_id)
-			SELECT s.ord, l.file_name FROM ingest_staging s LEFT JOIN user_activity u ON u.event_id = s.event_id LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
-			WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.event_id = s.event_id)`},
+		{"insert from staging", `WITH ins AS (INSERT INTO user_activity SELECT event_id, event_time, event_type, product_id, price, user_id, session_id, source_seq FROM ingest_staging ON CONFLICT (event_id, event_time) DO NOTHING RETURNING event_id, event_time)
+			SELECT s.ord, l.file_name FROM ingest_staging s LEFT JOIN user_activity u ON (u.event_id, u.event_time) = (s.event_id, s.event_time) LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
+			WHERE NOT EXISTS (SELECT 1 FROM ins WHERE (ins.event_id, ins.event_time) = (s.event_id, s.event_time))`},
+		{"partitions ahead", `SELECT * FROM user_activity_ensure_partitions(current_date, current_date + 30)`},
+		{"partition retention", `SELECT * FROM user_activity_drop_partitions('400 days')`},
 		{"rejects", `INSERT INTO user_activity_rejects (file_id, file_name, line_number, reason, raw_line, stream_seq) VALUES ('f1', 'a.csv', 3, 'bad', 'x', 1)`},
 		{"contract rejects", `INSERT INTO ingest_rejects (contract, file_id, file_name, line_number, reason, raw_line, stream_seq) VALUES ('orders', 'f1', 'a.csv', 3, 'bad', 'x', 1)`},
 		{"rejected file", `INSERT INTO rejected_files (file_name, reason, stream_seq) VALUES ('b.csv', 'not csv', 2)`},
@@ -146,6 +148,9 @@ func TestLoaderRoleCannotDropOrAlter(t *testing.T) {
 		{"alter table", "ALTER TABLE user_activity ADD COLUMN note text", "must be owner of table user_activity"},
 		{"drop index", "DROP INDEX user_activity_event_time_idx", "must be owner of index user_activity_event_time_idx"},
 		{"truncate", "TRUNCATE user_activity", "permission denied for table user_activity"},
+		{"drop partition", "DROP TABLE user_activity_default", "must be owner of table user_activity_default"},
+		{"detach partition", "ALTER TABLE user_activity DETACH PARTITION user_activity_default", "must be owner of table user_activity"},
+		{"write a partition", "INSERT INTO user_activity_default SELECT * FROM user_activity LIMIT 0", "permission denied for table user_activity_default"},
 		{"delete rows", "DELETE FROM user_activity", "permission denied for table user_activity"},
 		{"update rows", "UPDATE user_activity SET price = 0", "permission denied for table user_activity"},
 		{"read rejects", "SELECT raw_line FROM ingest_rejects", "permission denied for table ingest_rejects"},

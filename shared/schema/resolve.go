@@ -137,7 +137,7 @@ func readColumns(ctx context.Context, q Querier, oid uint32) ([]Column, error) {
 }
 
 // readKey returns the declared key, checked against the table's unique
-// indexes, or the primary key.
+// indexes (in any column order), or the primary key.
 func readKey(ctx context.Context, q Querier, oid uint32, d *contracts.Declaration) ([]string, error) {
 	rows, err := q.Query(ctx, `
 		SELECT i.indisprimary,
@@ -170,7 +170,9 @@ func readKey(ctx context.Context, q Querier, oid uint32, d *contracts.Declaratio
 	want := slices.Sorted(slices.Values(d.Key))
 	for _, k := range keys {
 		if slices.Equal(slices.Sorted(slices.Values(k.cols)), want) {
-			return k.cols, nil
+			// In the declared order, which duplicates' reasons follow; an
+			// index's column order is about its access path, not meaning.
+			return d.Key, nil
 		}
 	}
 	return nil, refuse(d, "key (%s) is not a primary key or unique index of %s", strings.Join(d.Key, ", "), d.Table)

@@ -96,8 +96,8 @@ func TestResolveKeys(t *testing.T) {
 	p := pool(t, tables)
 	ctx := context.Background()
 	keyed, err := schema.Resolve(ctx, p, decl(t, "table: keyed\nfiles: x\nheader: by_name\nkey: [a, b]\n"))
-	if err != nil || !slices.Equal(keyed.Key, []string{"b", "a"}) {
-		t.Errorf("declared key: %v, %v; want the unique index's columns (b, a)", keyed, err)
+	if err != nil || !slices.Equal(keyed.Key, []string{"a", "b"}) {
+		t.Errorf("declared key: %v, %v; want the unique index (b, a) found, in the declared order (a, b) reasons name", keyed, err)
 	}
 	bare, err := schema.Resolve(ctx, p, decl(t, "table: bare\nfiles: x\nheader: by_name\n"))
 	if err != nil || len(bare.Key) != 0 {

@@ -28,6 +28,13 @@ func (m Metrics) Histogram(name, help string, buckets []float64) prometheus.Hist
 	return h
 }
 
+// Gauge registers a gauge.
+func (m Metrics) Gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: m.subsystem, Name: name, Help: help})
+	m.reg.MustRegister(g)
+	return g
+}
+
 // GaugeVec registers a gauge with labels.
 func (m Metrics) GaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: m.subsystem, Name: name, Help: help}, labels)

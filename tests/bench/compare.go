@@ -16,6 +16,7 @@ type variant struct {
 	Ref   string // "" for the working tree
 	Label string // how the table names it: "main (ee97ae2)"
 	bin   string // its watcher, loader and nats-server
+	src   string // its source tree, for its migrations; "" for the working tree
 	// migrate: the bench migrates each run's database to the working
 	// tree's schema. A commit's runs get an empty database that its own
 	// loader migrates at start, as it shipped, so a newer schema cannot
@@ -80,7 +81,7 @@ func (b *bench) buildRef(ctx context.Context, ref string) (v variant, remove fun
 		remove()
 		return v, nil, fmt.Errorf("unpack %s: %w: %s", short, err, strings.TrimSpace(stderr.String()))
 	}
-	v = variant{Ref: commit, Label: fmt.Sprintf("%s (%s)", ref, short), bin: filepath.Join(tmp, "bin")}
+	v = variant{Ref: commit, Label: fmt.Sprintf("%s (%s)", ref, short), bin: filepath.Join(tmp, "bin"), src: src}
 	if ref == short || strings.HasPrefix(commit, ref) {
 		v.Label = short
 	}

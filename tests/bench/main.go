@@ -88,6 +88,15 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 			return nil, err
 		}
 	}
+	if opts.PostgresConf != "" {
+		inst, err := startPostgres(ctx, filepath.Join(b.work, "postgres"), opts.PostgresConf)
+		if err != nil {
+			return nil, fmt.Errorf("private PostgreSQL: %w", err)
+		}
+		defer func() { _ = inst.stop(b.opts.Keep) }()
+		b.opts.Database = inst.adminURL
+		b.log.Info("private PostgreSQL started", "url", inst.adminURL, "conf", opts.PostgresConf)
+	}
 	b.variants = []variant{{Label: "working tree", bin: b.opts.Bin, migrate: true}}
 	if opts.Compare != "" {
 		v, remove, err := b.buildRef(ctx, opts.Compare)
@@ -127,6 +136,11 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 		}
 		r.Sets = append(r.Sets, s)
 		return nil
+	}
+	if has(runGrowth) {
+		if err := b.growth(ctx, r); err != nil {
+			return err
+		}
 	}
 	for _, ids := range o.IDs {
 		if has("copy") || has("pipeline") {
@@ -260,6 +274,21 @@ func (b *bench) build(ctx context.Context) error {
 	return buildBinaries(ctx, b.root, b.opts.Bin, append([]string{"./services/generator"}, services...))
 }
 
+// postgresSettings are the server settings a report records: those
+// docs/scaling.md says an ingest server wants.
+var postgresSettings = []string{"shared_buffers", "max_wal_size", "wal_compression", "checkpoint_timeout", "wal_buffers",
+	"maintenance_work_mem", "effective_io_concurrency", "autovacuum_vacuum_cost_limit"}
+
+// adminQueryRow runs a one-row query on the server's maintenance database.
+func (b *bench) adminQueryRow(ctx context.Context, sql string, dest ...any) error {
+	conn, err := pgx.Connect(ctx, b.opts.Database)
+	if err != nil {
+		return fmt.Errorf("PostgreSQL is not reachable at %s: %w", b.opts.Database, err)
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, sql).Scan(dest...)
+}
+
 // machine describes where the bench runs.
 func (b *bench) machine(ctx context.Context) (Machine, error) {
 	m := Machine{Cores: runtime.NumCPU(), CPU: cpuModel(), Kernel: kernel(), Go: runtime.Version()}
@@ -272,5 +301,13 @@ func (b *bench) machine(ctx context.Context) (Machine, error) {
 		Scan(&m.PostgreSQL, &m.PostgresFsync, &m.PostgresSyncCommit); err != nil {
 		return m, err
 	}
-	return m, nil
+	m.PostgresConf = b.opts.PostgresConf
+	rows, err := conn.Query(ctx, "SELECT name, current_setting(name) FROM unnest($1::text[]) name", postgresSettings)
+	if err != nil {
+		return m, err
+	}
+	m.PostgresSettings = map[string]string{}
+	var k, v string
+	_, err = pgx.ForEachRow(rows, []any{&k, &v}, func() error { m.PostgresSettings[k] = v; return nil })
+	return m, err
 }

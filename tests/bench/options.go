@@ -40,7 +40,13 @@ type Options struct {
 	SweepRowsPerFile   []int         `json:"sweep_rows_per_file"`
 	Formats            []string      `json:"formats"`
 	FormatsMemoryRows  int64         `json:"formats_memory_rows"`
+	GrowthSizes        []int64       `json:"growth_sizes"`
+	GrowthRows         int64         `json:"growth_rows"`
+	GrowthHistoryRate  int           `json:"growth_history_rate"`
+	PostgresConf       string        `json:"postgres_conf,omitempty"`
+	GrowthBaseline     string        `json:"growth_baseline,omitempty"`
 	Compare            string        `json:"compare,omitempty"`
+	OnlyCompare        bool          `json:"only_compare,omitempty"`
 	Contention         float64       `json:"contention_cores"`
 	Env                []string      `json:"env"`
 	MaxPayload         string        `json:"nats_max_payload"`
@@ -53,13 +59,17 @@ type Options struct {
 	Keep               bool          `json:"-"`
 }
 
+// allRuns is what -runs all runs; the growth run (hours, tens of GB) is
+// asked for by name only.
 var allRuns = []string{"copy", "pipeline", "backlog", "latency", "memory", "scale", "sweep", "formats", "formats-memory"}
+
+const runGrowth = "growth"
 
 func parseOptions(args []string) (Options, error) {
 	var o Options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	runs := fs.String("runs", "copy,pipeline,backlog,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all)")
+	runs := fs.String("runs", "copy,pipeline,backlog,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all), or "+runGrowth+" (preloads the table to -growth-sizes: see go tool task bench:growth)")
 	ids := fs.String("ids", idsV4, "event ids of the datasets: v4 (random, as real producers write them; the bench rewrites the generator's), v7 (time-ordered, the generator's own) or both (every dataset run once with each); the latency run's live generator always writes v7")
 	fs.Int64Var(&o.Rows, "rows", 1_000_000, "rows of the dataset shared by COPY and the pipeline")
 	fs.IntVar(&o.RowsPerFile, "rows-per-file", 10_000, "rows per file of that dataset")
@@ -80,7 +90,13 @@ func parseOptions(args []string) (Options, error) {
 	sweepFiles := fs.String("sweep-rows-per-file", "10,100,1000,10000,100000,1000000", "rows per file of each size of the sweep run")
 	formats := fs.String("formats", strings.Join(allFormats, ","), "formats of the formats runs, the first the yardstick: "+strings.Join(allFormats, ","))
 	fs.Int64Var(&o.FormatsMemoryRows, "formats-memory-rows", 10_000_000, "rows of the one file per format of the formats-memory run (10,000,000 is about 1 GB of CSV)")
+	growthSizes := fs.String("growth-sizes", "0,10M,50M,100M", "table sizes of the growth run: user_activity is preloaded to each in turn (k, M and G suffixes), then the pipeline measured on it")
+	fs.Int64Var(&o.GrowthRows, "growth-rows", 1_000_000, "rows of the dataset loaded at each size of the growth run (files of -rows-per-file rows, fresh random ids each time)")
+	fs.IntVar(&o.GrowthHistoryRate, "growth-history-rate", 10_000, "events per second the preloaded history stands for: its event times end where the measured files begin, spaced as a stream at this rate would space them")
+	fs.StringVar(&o.GrowthBaseline, "growth-baseline", "", "a growth run's JSON (results/bench-*.json) taken before, with the same PostgreSQL settings: its sizes join this run's table and chart (measure main with -compare main -only-compare, then the working tree with this)")
+	fs.StringVar(&o.PostgresConf, "postgres-conf", "", "run a private PostgreSQL instance (initdb from pg_config --bindir, its own port) with this configuration included, instead of -database; go tool task bench:growth passes the shipped deployments/postgres/postgresql.conf")
 	fs.StringVar(&o.Compare, "compare", "", "a git commit or branch: build its services too and alternate every pipeline, backlog and sweep run between its binaries and the working tree's, reporting the median of each and new/old")
+	fs.BoolVar(&o.OnlyCompare, "only-compare", false, "growth run: measure only -compare's build (a before, taken while the working tree is not ready)")
 	fs.Float64Var(&o.Contention, "contention", 0.3, "mark a run contended when processes not the run's used more than this many cores on average during it")
 	env := fs.String("env", "", "settings for every service, e.g. LOADER_WORKERS=3,WATCHER_MAX_MESSAGE_BYTES=8388608")
 	fs.StringVar(&o.MaxPayload, "nats-max-payload", "", "nats-server max_payload (default: the shipped configuration's)")
@@ -106,7 +122,7 @@ func parseOptions(args []string) (Options, error) {
 		o.Runs = allRuns
 	}
 	for _, r := range o.Runs {
-		if !slices.Contains(allRuns, r) {
+		if !slices.Contains(allRuns, r) && r != runGrowth {
 			errs = append(errs, fmt.Errorf("-runs: unknown run %q", r))
 		}
 	}
@@ -123,6 +139,10 @@ func parseOptions(args []string) (Options, error) {
 		if !slices.Contains(allFormats, f) {
 			errs = append(errs, fmt.Errorf("-formats: unknown format %q", f))
 		}
+	}
+	o.GrowthSizes, errs = sizes("growth-sizes", *growthSizes, errs)
+	if o.OnlyCompare && o.Compare == "" {
+		errs = append(errs, errors.New("-only-compare needs -compare"))
 	}
 	o.CopyConns, errs = ints("copy-conns", *copyConns, errs)
 	o.SweepRowsPerFile, errs = ints("sweep-rows-per-file", *sweepFiles, errs)
@@ -146,7 +166,7 @@ func parseOptions(args []string) (Options, error) {
 	}
 	o.MemoryBytes = b
 	if o.Repeat < 1 || o.Rows < 1 || o.RowsPerFile < 1 || o.Loaders < 1 || o.LatencyRate < 1 || o.LatencyRowsPerFile < 1 || o.ScaleRows < 1 ||
-		o.BacklogFiles < 1 || o.BacklogRowsPerFile < 1 || o.SweepRows < 1 || o.FormatsMemoryRows < 1 || o.Contention < 0 {
+		o.BacklogFiles < 1 || o.BacklogRowsPerFile < 1 || o.SweepRows < 1 || o.FormatsMemoryRows < 1 || o.Contention < 0 || o.GrowthRows < 1 || o.GrowthHistoryRate < 1 {
 		errs = append(errs, errors.New("sizes, rates and counts must be positive"))
 	}
 	return o, errors.Join(errs...)
@@ -169,6 +189,34 @@ func ints(name, s string, errs []error) ([]int, []error) {
 		if err != nil || n < 1 {
 			errs = append(errs, fmt.Errorf("-%s: %q is not a positive integer", name, f))
 			continue
+		}
+		out = append(out, n)
+	}
+	return out, errs
+}
+
+// sizes parses a list of row counts such as 0,10M,1.5G (decimal: M is a
+// million), in increasing order.
+func sizes(name, s string, errs []error) ([]int64, []error) {
+	var out []int64
+	for _, f := range split(s) {
+		mult := 1.0
+		switch strings.ToUpper(f[len(f)-1:]) {
+		case "K":
+			mult = 1e3
+		case "M":
+			mult = 1e6
+		case "G":
+			mult = 1e9
+		}
+		if mult > 1 {
+			f = f[:len(f)-1]
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		n := int64(v * mult)
+		if err != nil || v < 0 || len(out) > 0 && n <= out[len(out)-1] {
+			errs = append(errs, fmt.Errorf("-%s: %q is not a row count larger than the one before", name, s))
+			return nil, errs
 		}
 		out = append(out, n)
 	}

@@ -43,3 +43,28 @@ func TestOptionsIDsAndSweep(t *testing.T) {
 		})
 	}
 }
+
+func TestOptionsGrowthSizes(t *testing.T) {
+	tests := []struct {
+		give    string
+		want    []int64
+		wantErr string
+	}{
+		{give: "0,10M,50M,100M", want: []int64{0, 10_000_000, 50_000_000, 100_000_000}},
+		{give: "500k,1.5G", want: []int64{500_000, 1_500_000_000}},
+		{give: "10M,5M", wantErr: `-growth-sizes: "10M,5M" is not a row count larger than the one before`},
+		{give: "x", wantErr: `-growth-sizes: "x" is not a row count`},
+	}
+	for _, tt := range tests {
+		o, err := parseOptions([]string{"-runs", runGrowth, "-growth-sizes", tt.give})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: err = %v, want %q", tt.give, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(o.GrowthSizes, tt.want) {
+			t.Errorf("%s: sizes %v (%v), want %v", tt.give, o.GrowthSizes, err, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,6 +24,7 @@ type PipelineSpec struct {
 	Variant variant  // whose watcher, loaders and nats-server
 	// Inspect, if set, looks at the loaded database before it is dropped.
 	Inspect func(context.Context, *pgxpool.Pool) error
+	Target  *target // an existing database to load into; nil: a fresh one
 }
 
 // Offered is a steady load: Rate events per second as files of RowsPerFile
@@ -103,6 +105,9 @@ func (c *cluster) exited() error {
 func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run PipelineRun, err error) {
 	run = PipelineRun{Name: spec.Name, Variant: spec.Variant.Label, IDs: idsV7, Loaders: spec.Loaders,
 		Env: append(append([]string{}, b.opts.Env...), spec.Env...)}
+	if slices.Contains(run.Env, generatorV4) {
+		run.IDs = idsV4
+	}
 	if spec.Dataset != nil {
 		run.IDs = spec.Dataset.IDs
 	}
@@ -120,8 +125,10 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 			_ = os.RemoveAll(filepath.Join(dir, "nats", "store"))
 		}
 	}()
-	dbURL, dropDB, err := b.newDatabase(ctx, spec.Variant.migrate)
-	if err != nil {
+	dbURL, dropDB := "", func() {}
+	if spec.Target != nil {
+		dbURL = spec.Target.url
+	} else if dbURL, dropDB, err = b.newDatabase(ctx, spec.Variant.migrate); err != nil {
 		return run, err
 	}
 	defer dropDB()
@@ -134,6 +141,11 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 		return run, err
 	}
 	defer pool.Close()
+	if spec.Target != nil {
+		if err := spec.Target.reset(ctx, pool); err != nil {
+			return run, err
+		}
+	}
 
 	c, err := b.startCluster(ctx, dir, dbURL, data, spec, run.Env, &run.NATS)
 	if c != nil {
@@ -193,6 +205,9 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	if run.Rows != want {
 		return run, fmt.Errorf("%s: the ledger has %d rows, want %d", run.Name, run.Rows, want)
 	}
+	if spec.Target != nil {
+		return run, spec.Target.check(ctx, pool, want)
+	}
 	if err := checkExactlyOnce(ctx, pool, want); err != nil {
 		return run, err
 	}
@@ -216,7 +231,12 @@ func (b *bench) startCluster(ctx context.Context, dir, dbURL string, data datadi
 	*info = ni
 	c.nats = nats
 	c.children = []*proc{nats}
-	base := append(b.serviceEnv(dbURL, data, env), "NATS_URL="+url)
+	// The contracts as the variant shipped them, wherever the bench runs.
+	src := spec.Variant.src
+	if src == "" {
+		src = b.root
+	}
+	base := append(b.serviceEnv(dbURL, data, env), "NATS_URL="+url, "CONTRACTS_DIR="+filepath.Join(src, "contracts"))
 	if !spec.Variant.migrate {
 		base = append(base, "LOADER_MIGRATE=true") // its default: said, as the bench relies on it
 	}

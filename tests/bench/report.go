@@ -21,19 +21,23 @@ type Report struct {
 	Scale   []PipelineRun `json:"scale,omitempty"`
 	Formats []FormatRun   `json:"formats,omitempty"`
 	// FormatsMemory are the formats runs of one large file each.
-	FormatsMemory []FormatRun `json:"formats_memory,omitempty"`
+	FormatsMemory []FormatRun   `json:"formats_memory,omitempty"`
+	Growth        []GrowthPoint `json:"growth,omitempty"`
 }
 
 // Machine is where the figures were taken.
 type Machine struct {
-	Cores              int      `json:"cores"`
-	CPU                string   `json:"cpu"`
-	Kernel             string   `json:"kernel"`
-	Go                 string   `json:"go"`
-	PostgreSQL         string   `json:"postgresql"`
-	PostgresFsync      string   `json:"postgresql_fsync"`
-	PostgresSyncCommit string   `json:"postgresql_synchronous_commit"`
-	NATS               NATSInfo `json:"nats"`
+	Cores              int    `json:"cores"`
+	CPU                string `json:"cpu"`
+	Kernel             string `json:"kernel"`
+	Go                 string `json:"go"`
+	PostgreSQL         string `json:"postgresql"`
+	PostgresFsync      string `json:"postgresql_fsync"`
+	PostgresSyncCommit string `json:"postgresql_synchronous_commit"`
+	// PostgresConf is -postgres-conf: the bench ran its own instance.
+	PostgresConf     string            `json:"postgresql_conf,omitempty"`
+	PostgresSettings map[string]string `json:"postgresql_settings"`
+	NATS             NATSInfo          `json:"nats"`
 }
 
 // Summary holds what is not a set's: each set has its ratios.
@@ -103,6 +107,9 @@ func (r *Report) natsInfo() NATSInfo {
 	for _, p := range r.pipelines() {
 		return p.NATS
 	}
+	for _, g := range r.Growth {
+		return g.Throughput.NATS
+	}
 	return NATSInfo{}
 }
 
@@ -147,6 +154,12 @@ func (b *bench) save(r *Report) error {
 			return fmt.Errorf("chart: %w", err)
 		}
 		written = append(written, "chart", base+".svg")
+	}
+	if len(r.Growth) > 0 {
+		if err := growthChart(r, base+"-growth.svg"); err != nil {
+			return fmt.Errorf("growth chart: %w", err)
+		}
+		written = append(written, "growth_chart", base+"-growth.svg")
 	}
 	if len(r.setsOf(setSweep)) > 0 {
 		if err := sweepChart(r, base+"-sweep.svg"); err != nil {

@@ -112,3 +112,13 @@ func syncFS(dir string) error {
 	}
 	return nil
 }
+
+// freeBytes is the space left to an unprivileged writer on dir's
+// filesystem.
+func freeBytes(dir string) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * st.Bsize, nil
+}

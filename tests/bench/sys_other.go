@@ -3,6 +3,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -37,3 +39,12 @@ func syncFS(dir string) error {
 	}
 	return nil
 }
+
+var errLinuxOnly = errors.New("the growth run's disk check and private PostgreSQL need Linux")
+
+func freeBytes(string) (int64, error) { return 0, errLinuxOnly }
+
+type pgInstance struct{ adminURL string }
+
+func startPostgres(context.Context, string, string) (*pgInstance, error) { return nil, errLinuxOnly }
+func (p *pgInstance) stop(bool) error                                    { return nil }

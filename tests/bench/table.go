@@ -34,6 +34,15 @@ func (r *Report) print(out io.Writer) {
 	fmt.Fprintf(out, "\ntributary bench, %s\n", r.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(out, "machine: %d cores (%s), Linux %s, %s; PostgreSQL %s (fsync %s, synchronous_commit %s); NATS %s (JetStream sync_interval %s, max_payload %s)\n",
 		m.Cores, m.CPU, m.Kernel, m.Go, m.PostgreSQL, m.PostgresFsync, m.PostgresSyncCommit, m.NATS.Version, m.NATS.SyncInterval, size(m.NATS.MaxPayload))
+	if m.PostgresConf != "" {
+		fmt.Fprintf(out, "PostgreSQL: a private instance with %s included:", m.PostgresConf)
+	} else {
+		fmt.Fprint(out, "PostgreSQL settings:")
+	}
+	for _, k := range postgresSettings {
+		fmt.Fprintf(out, " %s=%s", k, m.PostgresSettings[k])
+	}
+	fmt.Fprintln(out)
 	for _, s := range r.Sets {
 		if s.Kind != setSweep {
 			d := s.Dataset
@@ -48,6 +57,7 @@ func (r *Report) print(out io.Writer) {
 		r.printTable(out)
 	}
 	r.printSummary(out)
+	r.printGrowth(out)
 	r.printScale(out)
 	printFormats(out, "formats: the same rows landed in each format, a pipeline run each (x csv: rows/s over plain CSV's; with -repeat the median run, the formats' order rotating)", r.Formats)
 	printFormats(out, fmt.Sprintf("formats, one file of %s rows each: peak RSS (target <= 64 MB)", count(r.Options.FormatsMemoryRows)), r.FormatsMemory)

@@ -48,6 +48,30 @@ func TestComposeFileIsValid(t *testing.T) {
 	}
 }
 
+// compose's PostgreSQL runs with the shipped ingest settings.
+func TestPostgresRunsTheShippedSettings(t *testing.T) {
+	svc, err := loadCompose(t).GetService("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(svc.Command, " "); got != "postgres -c config_file=/etc/postgresql/postgresql.conf" {
+		t.Errorf("command %q, want the shipped config_file", got)
+	}
+	conf, err := filepath.Abs(filepath.Join(repo, "deployments", "postgres", "postgresql.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mounted bool
+	for _, v := range svc.Volumes {
+		if v.Target == "/etc/postgresql/postgresql.conf" && v.Source == conf && v.ReadOnly {
+			mounted = true
+		}
+	}
+	if !mounted {
+		t.Errorf("volumes %+v: want deployments/postgres/postgresql.conf mounted read-only at /etc/postgresql/postgresql.conf", svc.Volumes)
+	}
+}
+
 // knownVariables lists what each Go service reads from its environment.
 func knownVariables() map[string]map[string]bool {
 	vars := func(cfg any) map[string]bool {

@@ -21,6 +21,7 @@ type Config struct {
 	PurchaseRatio float64 `env:"GENERATOR_PURCHASE_RATIO" envDefault:"0.3" help:"share of purchases among events"`
 	Products      int     `env:"GENERATOR_PRODUCTS" envDefault:"1000" help:"distinct products"`
 	Users         int     `env:"GENERATOR_USERS" envDefault:"5000" help:"distinct users"`
+	IDs           string  `env:"GENERATOR_IDS" envDefault:"v7" help:"event ids: v7 (time-ordered UUIDv7) or v4 (random UUIDv4, as many producers write them; the costlier case for the primary key)"`
 	EventDay      string  `env:"GENERATOR_EVENT_DAY" help:"stamp events evenly across this UTC day (2006-01-02) instead of now, for a report or dashboard demo; needs GENERATOR_FILES"`
 	HTTPAddr      string  `env:"HTTP_ADDR" envDefault:"127.0.0.1:9101" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 }
@@ -42,6 +43,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Products < 1 || c.Users < 1 {
 		errs = append(errs, errors.New("GENERATOR_PRODUCTS and GENERATOR_USERS must be at least 1"))
+	}
+	if c.IDs != "v7" && c.IDs != "v4" {
+		errs = append(errs, fmt.Errorf("GENERATOR_IDS is %q, want v7 or v4", c.IDs))
 	}
 	if c.EventDay != "" {
 		if _, err := time.Parse(time.DateOnly, c.EventDay); err != nil {

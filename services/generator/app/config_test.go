@@ -16,6 +16,8 @@ func TestEventDay(t *testing.T) {
 		{map[string]string{"GENERATOR_EVENT_DAY": "2026-11-20", "GENERATOR_FILES": "2"}, ""},
 		{map[string]string{"GENERATOR_EVENT_DAY": "2026-11-20"}, "needs GENERATOR_FILES"},
 		{map[string]string{"GENERATOR_EVENT_DAY": "20.11.2026", "GENERATOR_FILES": "2"}, "is not a date"},
+		{map[string]string{"GENERATOR_IDS": "v4"}, ""},
+		{map[string]string{"GENERATOR_IDS": "v5"}, `GENERATOR_IDS is "v5", want v7 or v4`},
 	}
 	for _, tt := range tests {
 		_, err := config.FromMap[Config](tt.give)

@@ -42,9 +42,10 @@ func newGenerator(c Config, log *slog.Logger) *generate.Generator {
 		seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
 	log.Info("generator configured", "seed", seed, "rate", c.Rate, "rows_per_file", c.RowsPerFile, "files", c.Files,
-		"data_dir", c.Data.Dir, "event_day", c.EventDay)
+		"data_dir", c.Data.Dir, "event_day", c.EventDay, "ids", c.IDs)
 	src := synth.New(synth.Options{
 		Seed: seed, PurchaseRatio: c.PurchaseRatio, Products: c.Products, Users: c.Users, Sessions: max(1, c.Users/10),
+		RandomIDs: c.IDs == "v4",
 	}, c.eventClock())
 	lander := landing.New(c.Data.Path(datadir.Temp), c.Data.Path(datadir.Input))
 	return generate.New(generate.Config{Rate: c.Rate, RowsPerFile: c.RowsPerFile, Files: c.Files}, src, lander, log, time.Now)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tributary-dev/tributary/services/loader/internal/partition"
 	"github.com/tributary-dev/tributary/services/loader/internal/retention"
 	"github.com/tributary-dev/tributary/shared/datadir"
 	"github.com/tributary-dev/tributary/shared/ingest"
@@ -21,6 +22,7 @@ type Config struct {
 	Postgres      postgres.Config
 	Data          datadir.Config   // its archive/ is where retention removes loaded files
 	Retention     retention.Config // ledger and archive retention
+	Partitions    partition.Config // user_activity's day partitions and their retention
 	HTTPAddr      string           `env:"HTTP_ADDR" envDefault:"127.0.0.1:9103" help:"address of /metrics, /healthz and /readyz; \"off\" disables them"`
 	Pprof         bool             `env:"HTTP_PPROF" envDefault:"false" help:"also serve net/http/pprof on HTTP_ADDR (CPU and allocation profiles; keep off in production)"`
 	Workers       int              `env:"LOADER_WORKERS" envDefault:"2" help:"batches loaded at once, each on its own connection"`

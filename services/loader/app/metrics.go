@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tributary-dev/tributary/services/loader/internal/partition"
 	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/shared/telemetry"
 )
@@ -19,7 +20,25 @@ type metrics struct {
 	batchMessages, batchRows, batchSeconds prometheus.Histogram
 	landedToCommitted                      prometheus.Histogram
 	contractLoading                        *prometheus.GaugeVec
+	partitions                             *partitionMetrics
 }
+
+// partitionMetrics implements partition.Observer.
+type partitionMetrics struct {
+	partitions, defaultRows, lastPass          prometheus.Gauge
+	created, dropped, moved, maintenanceFailed prometheus.Counter
+}
+
+func (m *partitionMetrics) Maintained(r partition.Result) {
+	m.partitions.Set(float64(r.Partitions))
+	m.defaultRows.Set(float64(r.DefaultRows))
+	m.created.Add(float64(len(r.Created)))
+	m.dropped.Add(float64(len(r.Dropped)))
+	m.moved.Add(float64(r.Moved))
+	m.lastPass.SetToCurrentTime()
+}
+
+func (m *partitionMetrics) MaintenanceFailed() { m.maintenanceFailed.Inc() }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	r := telemetry.NewMetrics(reg, "loader")
@@ -38,6 +57,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batchSeconds:      histogram("batch_duration_seconds", "Time to apply and commit a batch.", prometheus.ExponentialBuckets(0.001, 2, 16)),
 		landedToCommitted: histogram("landed_to_committed_seconds", "From a file's landing in input to its rows being committed.", prometheus.ExponentialBuckets(0.001, 2, 18)),
 		contractLoading:   r.GaugeVec("contract_loading", "1 while a contract's loader runs, 0 while the contract is refused (see the log for why).", "contract"),
+		partitions: &partitionMetrics{
+			partitions:        r.Gauge("partitions", "Partitions of user_activity, the default one included, at the last maintenance pass."),
+			defaultRows:       r.Gauge("partition_default_rows", "Rows in user_activity's default partition (PostgreSQL's estimate): events of days without a partition."),
+			lastPass:          r.Gauge("partition_maintenance_last_success_timestamp_seconds", "When a partition maintenance pass last succeeded."),
+			created:           counter("partitions_created_total", "Day partitions of user_activity created ahead of their events."),
+			dropped:           counter("partitions_dropped_total", "Day partitions of user_activity dropped by USER_ACTIVITY_RETENTION."),
+			moved:             counter("partition_rows_moved_total", "Rows moved from the default partition into their day's new partition."),
+			maintenanceFailed: counter("partition_maintenance_failures_total", "Partition maintenance passes that failed (retried a minute later)."),
+		},
 	}
 }
 

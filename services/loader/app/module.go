@@ -16,6 +16,7 @@ import (
 	"github.com/tributary-dev/tributary/services/loader/internal/deadletter"
 	"github.com/tributary-dev/tributary/services/loader/internal/fetch"
 	"github.com/tributary-dev/tributary/services/loader/internal/loader"
+	"github.com/tributary-dev/tributary/services/loader/internal/partition"
 	"github.com/tributary-dev/tributary/services/loader/internal/retention"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
 	"github.com/tributary-dev/tributary/services/loader/internal/supervise"
@@ -41,8 +42,8 @@ func Module(cfg Config) fx.Option {
 		telemetry.Module,
 		natsconn.Module,
 		postgres.Module,
-		fx.Provide(newMetrics, newSupervisor, newCleaner),
-		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *supervise.Supervisor, rc *retention.Cleaner, h *telemetry.Health,
+		fx.Provide(newMetrics, newSupervisor, newCleaner, newPartitions),
+		fx.Invoke(func(lc fx.Lifecycle, sd fx.Shutdowner, l *supervise.Supervisor, rc *retention.Cleaner, pm *partition.Maintainer, h *telemetry.Health,
 			reg prometheus.Registerer, js jetstream.JetStream, pool *pgxpool.Pool, c Config) {
 			h.Add("stream", func(ctx context.Context) error {
 				if _, err := js.Stream(ctx, c.Stream.Stream); err != nil {
@@ -55,6 +56,7 @@ func Module(cfg Config) fx.Option {
 			registerPoolGauges(reg, pool)
 			fxapp.Background(lc, sd, l.Run)
 			fxapp.Background(lc, sd, rc.Run)
+			fxapp.Background(lc, sd, pm.Run)
 		}),
 	)
 }
@@ -147,4 +149,8 @@ func newCleaner(c Config, js jetstream.JetStream, pool *pgxpool.Pool, sup *super
 		return floor, nil
 	}
 	return retention.New(c.Retention, pool, ackFloor, c.Data.Path(datadir.Archive), log, time.Now).WithContracts(sup.Names)
+}
+
+func newPartitions(c Config, pool *pgxpool.Pool, m *metrics, log *slog.Logger) *partition.Maintainer {
+	return partition.New(c.Partitions, pool, m.partitions, log)
 }

@@ -209,6 +209,11 @@ write("dup-across-second.csv", HEADER,
       row(b"daf-2", typ=b"purchase", price=b"5.00"),
       row(b"daf-3"))
 
+# An event is its id and its time: daf-1 the next day is another event.
+write("dup-other-time.csv", HEADER,
+      row(b"daf-1", time=b"2026-11-27 10:00:00", price=b"7.00"),
+      row(b"daf-2", time=b"2026-11-26T10:00:00.000000", price=b"6.00"))
+
 with open("crlf.csv", "rb") as src, open("same-content-as-crlf.csv", "wb") as dst:
     dst.write(src.read())
 

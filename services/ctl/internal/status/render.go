@@ -74,6 +74,11 @@ func Render(w io.Writer, s *Snapshot, settings ingest.Settings, dataDir string) 
 	} else {
 		line("database", "unknown: %v", s.TablesErr)
 	}
+	if s.Server != nil {
+		s.Server.render(line, s.At)
+	} else if s.Tables != nil {
+		line("server", "unknown: %v", s.ServerErr)
+	}
 
 	for i, r := range s.Services {
 		label := ""

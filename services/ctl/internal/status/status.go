@@ -77,6 +77,8 @@ type Snapshot struct {
 
 	Tables    *Tables
 	TablesErr error
+	Server    *Server
+	ServerErr error
 
 	Services []Readiness
 }
@@ -102,7 +104,10 @@ func Gather(ctx context.Context, src Sources) *Snapshot {
 		s.Backlog = &b
 	})
 	wg.Go(func() { s.readJetStream(ctx, src) })
-	wg.Go(func() { s.Tables, s.TablesErr = readTables(ctx, src) })
+	wg.Go(func() { // one connection: one query at a time
+		s.Tables, s.TablesErr = readTables(ctx, src)
+		s.Server, s.ServerErr = readServer(ctx, src)
+	})
 	for i, svc := range src.Services {
 		wg.Go(func() { s.Services[i] = readiness(ctx, src.HTTP, svc) })
 	}

@@ -35,10 +35,19 @@ type Tables struct {
 // from the statistics: n_live_tup follows inserts within a second or so of
 // their commit; reltuples (the last ANALYZE) stands in when the statistics
 // were reset.
-const tablesQuery = `WITH estimate AS (
-	SELECT c.relname, CASE WHEN s.n_live_tup > 0 THEN s.n_live_tup ELSE greatest(c.reltuples, 0)::bigint END AS n
-	FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-	WHERE c.oid IN ('user_activity'::regclass, 'ingest_rejects'::regclass, 'rejected_files'::regclass)
+//
+// A partitioned user_activity has no statistics of its own: its estimate
+// is the sum of its partitions' (pg_partition_tree lists none for a table
+// that is not partitioned, which stands for itself).
+const tablesQuery = `WITH tree AS (
+	SELECT relid AS oid, 'user_activity' AS relname FROM pg_partition_tree('user_activity') WHERE isleaf
+	UNION ALL SELECT 'user_activity'::regclass, 'user_activity' WHERE NOT EXISTS (SELECT FROM pg_partition_tree('user_activity'))
+	UNION ALL SELECT 'ingest_rejects'::regclass, 'ingest_rejects'
+	UNION ALL SELECT 'rejected_files'::regclass, 'rejected_files'
+), estimate AS (
+	SELECT t.relname, sum(CASE WHEN s.n_live_tup > 0 THEN s.n_live_tup ELSE greatest(c.reltuples, 0)::bigint END)::bigint AS n
+	FROM tree t JOIN pg_class c ON c.oid = t.oid LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+	GROUP BY t.relname
 ), recent AS (
 	SELECT coalesce(sum(rows_loaded), 0) AS rows, count(*) AS messages
 	FROM ingest_ledger WHERE committed_at > now() - interval '1 minute'

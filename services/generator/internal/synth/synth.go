@@ -19,7 +19,8 @@ type Options struct {
 	PurchaseRatio float64 // share of events that are purchases, 0..1
 	Products      int
 	Users         int
-	Sessions      int // sessions open at any moment
+	Sessions      int  // sessions open at any moment
+	RandomIDs     bool // UUIDv4 event ids, as many producers write them; else time-ordered UUIDv7
 }
 
 // Synth produces events. It is not safe for concurrent use.
@@ -43,6 +44,9 @@ func New(opts Options, now func() time.Time) *Synth {
 		rng:   rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		now:   now,
 		newID: func() string { return uuid.Must(uuid.NewV7()).String() },
+	}
+	if opts.RandomIDs {
+		s.newID = func() string { return uuid.Must(uuid.NewRandom()).String() }
 	}
 	s.sessions = make([]session, opts.Sessions)
 	for i := range s.sessions {

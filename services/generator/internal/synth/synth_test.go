@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/tributary-dev/tributary/shared/contract"
 )
 
@@ -59,6 +60,25 @@ func TestSpreadCoversTheDay(t *testing.T) {
 	for i, w := range want {
 		if got := s.Next().Time.Format(time.DateTime); got != w {
 			t.Errorf("event %d at %s, want %s", i, got, w)
+		}
+	}
+}
+
+func TestIDKinds(t *testing.T) {
+	tests := []struct {
+		random bool
+		want   uuid.Version
+	}{
+		{false, 7},
+		{true, 4},
+	}
+	for _, tt := range tests {
+		s := New(Options{Seed: 1, PurchaseRatio: 0.3, Products: 10, Users: 10, Sessions: 2, RandomIDs: tt.random}, fixed)
+		for range 10 {
+			id, err := uuid.Parse(s.Next().ID)
+			if err != nil || id.Version() != tt.want {
+				t.Fatalf("RandomIDs %v: id %v (%v), want a UUIDv%d", tt.random, id, err, tt.want)
+			}
 		}
 	}
 }

@@ -42,7 +42,7 @@ func TestApplyDuplicateAfterStreamRecreation(t *testing.T) {
 				fileAt("new.csv", 7, rows(0, 3)),     // recreated stream
 			},
 			dup:        fileAt("dup.csv", 9, rows(1, 2)),
-			wantReason: `event_id "e1" is already loaded from "new.csv"; the first copy loaded wins`,
+			wantReason: `(event_id, event_time) ("e1", "2026-01-02 03:04:05.123456") is already loaded from "new.csv"; the first copy loaded wins`,
 		},
 		{
 			name: "duplicate carries the sequence that loaded the first copy in the previous stream",
@@ -51,7 +51,7 @@ func TestApplyDuplicateAfterStreamRecreation(t *testing.T) {
 			},
 			dup:        fileAt("dup.csv", 7, rows(1, 2)+rows(50, 51)), // recreated stream
 			wantLoaded: 1,
-			wantReason: `event_id "e1" is already loaded from "old.csv"; the first copy loaded wins`,
+			wantReason: `(event_id, event_time) ("e1", "2026-01-02 03:04:05.123456") is already loaded from "old.csv"; the first copy loaded wins`,
 		},
 		{
 			name: "ledger row of the loading message pruned, its sequence reused",
@@ -61,7 +61,7 @@ func TestApplyDuplicateAfterStreamRecreation(t *testing.T) {
 			},
 			prune:      "new.csv",
 			dup:        fileAt("dup.csv", 9, rows(1, 2)),
-			wantReason: `event_id "e1" is already loaded; the first copy loaded wins`,
+			wantReason: `(event_id, event_time) ("e1", "2026-01-02 03:04:05.123456") is already loaded; the first copy loaded wins`,
 		},
 	}
 	for _, tt := range tests {

@@ -169,7 +169,7 @@ func TestApplyReportsDuplicatesAndLoadsTheRest(t *testing.T) {
 	}
 	// A copy repeated within the batch names the message that loaded the
 	// first one, exactly as if they had been loaded in separate batches.
-	if n := count(t, pool, `SELECT count(*) FROM user_activity_rejects WHERE reason = 'event_id "e20" is already loaded from "f-dddd.csv"; the first copy loaded wins' AND file_name = 'f-eeee.csv'`); n != 1 {
+	if n := count(t, pool, `SELECT count(*) FROM user_activity_rejects WHERE reason = '(event_id, event_time) ("e20", "2026-01-02 03:04:05.123456") is already loaded from "f-dddd.csv"; the first copy loaded wins' AND file_name = 'f-eeee.csv'`); n != 1 {
 		t.Errorf("%d rejects name the batch-mate that loaded e20 first, want 1", n)
 	}
 }
