@@ -166,3 +166,17 @@ func TestRowGroupsAndBodies(t *testing.T) {
 		t.Error("reading back succeeded")
 	}
 }
+
+// A footer length past the file, or past MaxMetadata, is refused before
+// the library would allocate it.
+func TestFooterLengthIsBounded(t *testing.T) {
+	good := write(t, []typed{{ID: "a"}})
+	for _, n := range []uint32{uint32(len(good)), MaxMetadata + 1} {
+		file := append(bytes.Clone(good[:len(good)-8]), byte(n), byte(n>>8), byte(n>>16), byte(n>>24), 'P', 'A', 'R', '1')
+		_, err := Open(bytes.NewReader(file), int64(len(file)))
+		var re *RejectError
+		if !errors.As(err, &re) || !strings.Contains(re.Reason, "more than the file holds or than the 16777216 the watcher reads") {
+			t.Errorf("footer of %d bytes: %v", n, err)
+		}
+	}
+}
