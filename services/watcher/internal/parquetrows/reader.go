@@ -59,8 +59,17 @@ func Open(r io.ReaderAt, size int64) (rd *Reader, err error) {
 	}
 	// The length is read only before a closing magic number; the library
 	// says what is wrong with a file that has none.
-	if n := int64(binary.LittleEndian.Uint32(tail[:4])); string(tail[4:]) == "PAR1" && (n > MaxMetadata || n > size-12) {
-		return nil, reject("Parquet footer says its metadata is %d bytes, more than the file holds or than the %d the watcher reads", n, MaxMetadata)
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); string(tail[4:]) == "PAR1" {
+		if n > MaxMetadata || n > size-12 {
+			return nil, reject("Parquet footer says its metadata is %d bytes, more than the file holds or than the %d the watcher reads", n, MaxMetadata)
+		}
+		footer := make([]byte, n)
+		if _, err := r.ReadAt(footer, size-8-n); err != nil {
+			return nil, fmt.Errorf("read footer: %w", err)
+		}
+		if err := checkFooter(footer); err != nil {
+			return nil, reject("Parquet metadata is damaged: it %v", err)
+		}
 	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
