@@ -77,9 +77,10 @@ func readManifest(t *testing.T, dir string) manifest {
 // whole and why, and that nothing else was written.
 func TestCorpus(t *testing.T) { runCorpus(t, corpusDir, 30) }
 
-// TestFormatsCorpus does the same with compressed files: damaged,
-// mislabelled, bombs and ordinary ones.
-func TestFormatsCorpus(t *testing.T) { runCorpus(t, formatsDir, 20) }
+// TestFormatsCorpus does the same with gzip and zstd CSV, NDJSON and
+// Parquet files: ordinary ones, and damaged, mislabelled, bombs, every
+// kind of value in the wrong column (docs/formats.md).
+func TestFormatsCorpus(t *testing.T) { runCorpus(t, formatsDir, 45) }
 
 // runCorpus lands the corpus in dir, which must state at least minCases.
 func runCorpus(t *testing.T, dir string, minCases int) {

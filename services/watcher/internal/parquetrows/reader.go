@@ -8,6 +8,7 @@
 package parquetrows
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -40,9 +41,36 @@ type Reader struct {
 	row   int64 // index in the file of the next row
 }
 
+// MaxMetadata bounds a file's footer (its schema and row groups' metadata),
+// which the library reads whole: a few kilobytes to a few megabytes in
+// files engines write; a damaged or hostile length must not decide how
+// much memory the watcher takes.
+const MaxMetadata = 16 << 20
+
 // Open reads the file's metadata and plans each column.
 func Open(r io.ReaderAt, size int64) (rd *Reader, err error) {
 	defer recovered(&err)
+	var tail [8]byte
+	if size < 12 {
+		return nil, reject("Parquet file is %d bytes, too short for its magic numbers and footer", size)
+	}
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, fmt.Errorf("read footer: %w", err)
+	}
+	// The length is read only before a closing magic number; the library
+	// says what is wrong with a file that has none.
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); string(tail[4:]) == "PAR1" {
+		if n > MaxMetadata || n > size-12 {
+			return nil, reject("Parquet footer says its metadata is %d bytes, more than the file holds or than the %d the watcher reads", n, MaxMetadata)
+		}
+		footer := make([]byte, n)
+		if _, err := r.ReadAt(footer, size-8-n); err != nil {
+			return nil, fmt.Errorf("read footer: %w", err)
+		}
+		if err := checkFooter(footer); err != nil {
+			return nil, reject("Parquet metadata is damaged: it %v", err)
+		}
+	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, reject("Parquet file cannot be read: %v", err)

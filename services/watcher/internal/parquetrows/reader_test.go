@@ -2,6 +2,7 @@ package parquetrows
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -164,5 +165,43 @@ func TestRowGroupsAndBodies(t *testing.T) {
 	}
 	if _, err := b.ReadAt(body, 150); err == nil {
 		t.Error("reading back succeeded")
+	}
+}
+
+// A footer length past the file, or past MaxMetadata, is refused before
+// the library would allocate it.
+func TestFooterLengthIsBounded(t *testing.T) {
+	good := write(t, []typed{{ID: "a"}})
+	for _, n := range []uint32{uint32(len(good)), MaxMetadata + 1} {
+		file := append(bytes.Clone(good[:len(good)-8]), byte(n), byte(n>>8), byte(n>>16), byte(n>>24), 'P', 'A', 'R', '1')
+		_, err := Open(bytes.NewReader(file), int64(len(file)))
+		var re *RejectError
+		if !errors.As(err, &re) || !strings.Contains(re.Reason, "more than the file holds or than the 16777216 the watcher reads") {
+			t.Errorf("footer of %d bytes: %v", n, err)
+		}
+	}
+}
+
+// A footer declaring more list elements than it holds is refused before
+// the library would allocate them (here two billion row groups in 12
+// bytes).
+func TestHostileFooterIsRefused(t *testing.T) {
+	footer := []byte{
+		0x15, 0x02, // field 1, i32: version 1
+		0x49, 0xf0, 0xff, 0xff, 0xff, 0xff, 0x07, // field 4 (delta 3), list of unknown type 0 with 2^31-1 elements
+		0x00,
+	}
+	footer[3] = 0xfc // list of structs, size in a varint
+	file := append([]byte("PAR1"), footer...)
+	file = binary.LittleEndian.AppendUint32(file, uint32(len(footer)))
+	file = append(file, "PAR1"...)
+	_, err := Open(bytes.NewReader(file), int64(len(file)))
+	var re *RejectError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "Parquet metadata is damaged: it declares 2147483647 elements in") {
+		t.Fatalf("err = %v", err)
+	}
+	deep := append([]byte{0x1c}, bytes.Repeat([]byte{0x1c}, 100)...) // structs in structs
+	if err := checkFooter(deep); err == nil || !strings.Contains(err.Error(), "nests deeper than 64") {
+		t.Errorf("deep footer: %v", err)
 	}
 }
