@@ -245,3 +245,30 @@ func TestReconcileCleanPipeline(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
+
+// A file waiting in the stream inside a bundle of small files is pending,
+// like one waiting in a message of its own; a dead-lettered entry of a
+// bundle is the message it would have been alone.
+func TestReconcileReadsBundles(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.archive("a.csv"), f.archive("b.csv")
+	var entries []ingest.Entry
+	for _, m := range []*nats.Msg{f.part(a, "a.csv", 1, 1), f.part(b, "b.csv", 1, 1)} {
+		entries = append(entries, ingest.Entry{Header: m.Header, Data: m.Data})
+	}
+	bundle, err := ingest.Bundle(f.settings.DataSubject(), entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.publish(bundle)
+	dead := f.archive("dead.csv")
+	f.deadLetter(f.part(dead, "dead.csv", 1, 1), "refused")
+	r := f.run()
+	states := map[string]string{}
+	for _, nl := range r.NotLoaded {
+		states[nl.Name] = nl.State
+	}
+	if states["a.csv"] != reconcile.Pending || states["b.csv"] != reconcile.Pending || states["dead.csv"] != reconcile.DeadLettered || len(states) != 3 {
+		t.Errorf("not loaded = %v, want a.csv and b.csv pending (in a bundle), dead.csv dead-lettered", states)
+	}
+}

@@ -42,11 +42,12 @@ func (q *Queue) Prepare(ctx context.Context) error {
 	return nil
 }
 
-// Send stores msg in the dead-letter stream. Its Nats-Msg-Id derives from
-// the original one, so sending twice (a crash before the Term) stores once.
-func (q *Queue) Send(ctx context.Context, msg jetstream.Msg, seq, deliveries uint64, reason string) error {
+// Send stores a message delivered on subject, with headers hdr and body
+// data, in the dead-letter stream. Its Nats-Msg-Id derives from the
+// original one, so sending twice (a crash before the Term) stores once.
+func (q *Queue) Send(ctx context.Context, subject string, hdr nats.Header, data []byte, seq, deliveries uint64, reason string) error {
 	h := nats.Header{}
-	for k, v := range msg.Headers() {
+	for k, v := range hdr {
 		h[k] = append([]string(nil), v...)
 	}
 	id := h.Get(nats.MsgIdHdr)
@@ -55,11 +56,11 @@ func (q *Queue) Send(ctx context.Context, msg jetstream.Msg, seq, deliveries uin
 	}
 	h.Set(nats.MsgIdHdr, "dead."+id)
 	h.Set(ingest.HeaderDeadReason, url.PathEscape(reason))
-	h.Set(ingest.HeaderDeadSubject, msg.Subject())
+	h.Set(ingest.HeaderDeadSubject, subject)
 	h.Set(ingest.HeaderDeadStreamSeq, strconv.FormatUint(seq, 10))
 	h.Set(ingest.HeaderDeadDeliveries, strconv.FormatUint(deliveries, 10))
 	h.Set(ingest.HeaderDeadAt, q.now().UTC().Format(time.RFC3339Nano))
-	dead := &nats.Msg{Subject: q.settings.DeadLetterSubject(), Header: h, Data: msg.Data()}
+	dead := &nats.Msg{Subject: q.settings.DeadLetterSubject(), Header: h, Data: data}
 	if _, err := q.js.PublishMsg(ctx, dead, jetstream.WithExpectStream(q.settings.DeadLetterStream())); err != nil {
 		return fmt.Errorf("publish dead letter: %w", err)
 	}

@@ -77,6 +77,7 @@ type fakeStore struct {
 	committed map[string]bool // the ledger has them: applied before, skipped now
 	failures  int             // environment failures still to return
 	onApply   func()          // runs before each successful apply (e.g. a shutdown beginning)
+	onFailure func()          // runs on each environment failure returned
 	batches   [][]string
 }
 
@@ -90,6 +91,9 @@ func (s *fakeStore) Apply(_ context.Context, msgs []store.Message) ([]store.Outc
 	s.batches = append(s.batches, ids)
 	if s.failures > 0 {
 		s.failures--
+		if s.onFailure != nil {
+			s.onFailure()
+		}
 		return nil, io.ErrUnexpectedEOF // a dropped connection
 	}
 	out := make([]store.Outcome, len(msgs))
@@ -110,12 +114,13 @@ func (s *fakeStore) Apply(_ context.Context, msgs []store.Message) ([]store.Outc
 type fakeDLQ struct {
 	mu     sync.Mutex
 	sent   []uint64
+	ids    []string // Nats-Msg-Id of each dead letter
 	err    error  // returned by every Send (JetStream storage full, NATS away)
 	onSend func() // runs before a successful Send
 }
 
 func (d *fakeDLQ) Prepare(context.Context) error { return nil }
-func (d *fakeDLQ) Send(_ context.Context, _ jetstream.Msg, seq, _ uint64, _ string) error {
+func (d *fakeDLQ) Send(_ context.Context, _ string, h nats.Header, _ []byte, seq, _ uint64, _ string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.err != nil {
@@ -125,6 +130,7 @@ func (d *fakeDLQ) Send(_ context.Context, _ jetstream.Msg, seq, _ uint64, _ stri
 		d.onSend()
 	}
 	d.sent = append(d.sent, seq)
+	d.ids = append(d.ids, h.Get(nats.MsgIdHdr))
 	return nil
 }
 

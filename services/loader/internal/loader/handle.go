@@ -14,12 +14,18 @@ import (
 	"github.com/tributary-dev/tributary/shared/logging"
 )
 
-// delivery is a message with what the loader learned of it.
+// delivery is a message with what the loader learned of it. A message
+// carries one entry (a file part, a rejection notice), or several when it
+// is a bundle of small files (see ingest.Bundle): each entry has its own
+// id in the ledger and its own delivery budget, and the message is settled
+// once every entry is.
 type delivery struct {
 	msg        jetstream.Msg
 	seq        uint64
 	deliveries uint64
-	decoded    store.Message
+	bundleID   string          // the bundle's Nats-Msg-Id; empty for a message of one entry
+	entries    []store.Message // decoded
+	raw        []ingest.Entry  // each entry's headers and body, as dead-lettered
 }
 
 // handle decodes a fetched batch and applies what decodes. First
@@ -45,7 +51,7 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 		if d.deliveries > 1 {
 			l.obs.Redelivered()
 		}
-		if d.decoded, err = l.decode(m, d.seq); err != nil {
+		if err := l.decode(&d); err != nil {
 			l.undecodable(ctx, d, err)
 			continue
 		}
@@ -69,11 +75,39 @@ func (l *Loader) handle(ctx context.Context, msgs []jetstream.Msg) {
 	}
 }
 
-func (l *Loader) decode(m jetstream.Msg, seq uint64) (store.Message, error) {
-	id := m.Headers().Get(nats.MsgIdHdr)
-	switch m.Subject() {
+// decode reads d's entries: the message itself, or a bundle's.
+func (l *Loader) decode(d *delivery) error {
+	h := d.msg.Headers()
+	d.raw = []ingest.Entry{{Header: h, Data: d.msg.Data()}}
+	if ingest.IsBundle(h) {
+		if d.msg.Subject() != l.cfg.Contract.DataSubject {
+			return fmt.Errorf("bundle on subject %q, not the contract's data subject", d.msg.Subject())
+		}
+		raw, err := ingest.Unbundle(h, d.msg.Data())
+		if err != nil {
+			return err
+		}
+		d.bundleID, d.raw = h.Get(nats.MsgIdHdr), raw
+	}
+	d.entries = make([]store.Message, len(d.raw))
+	for i, e := range d.raw {
+		m, err := l.decodeEntry(d.msg.Subject(), e, d.seq)
+		if err != nil {
+			if d.bundleID != "" {
+				return fmt.Errorf("bundle entry %d: %w", i+1, err)
+			}
+			return err
+		}
+		d.entries[i] = m
+	}
+	return nil
+}
+
+func (l *Loader) decodeEntry(subject string, e ingest.Entry, seq uint64) (store.Message, error) {
+	id := e.Header.Get(nats.MsgIdHdr)
+	switch subject {
 	case l.cfg.Contract.DataSubject:
-		p, err := ingest.ParsePart(m.Headers())
+		p, err := ingest.ParsePart(e.Header)
 		if err != nil {
 			return store.Message{}, fmt.Errorf("malformed part headers: %w", err)
 		}
@@ -83,15 +117,15 @@ func (l *Loader) decode(m jetstream.Msg, seq uint64) (store.Message, error) {
 		if id == "" {
 			id = p.MsgID()
 		}
-		return store.Message{ID: id, Seq: seq, Part: &p, Body: m.Data()}, nil
+		return store.Message{ID: id, Seq: seq, Part: &p, Body: e.Data}, nil
 	case l.cfg.Contract.RejectedSubject:
-		r := ingest.ParseRejection(m.Headers())
+		r := ingest.ParseRejection(e.Header)
 		if id == "" {
 			id = r.MsgID()
 		}
 		return store.Message{ID: id, Seq: seq, Rejection: &r}, nil
 	}
-	return store.Message{}, fmt.Errorf("unexpected subject %q", m.Subject())
+	return store.Message{}, fmt.Errorf("unexpected subject %q", subject)
 }
 
 // partContract is what the parts of this loader's contract carry in
@@ -104,10 +138,11 @@ func (l *Loader) partContract() string {
 }
 
 // applyBatch writes a batch of first deliveries and acknowledges it after
-// COMMIT. If PostgreSQL refuses one message's content, each is applied
-// alone, so that only the culprit is held back.
+// COMMIT. If PostgreSQL refuses one message's content, each message is
+// applied alone, then each entry of a bundle alone, so that only the
+// culprit is held back.
 func (l *Loader) applyBatch(ctx context.Context, batch []delivery) {
-	out, took, err := l.applyHeld(ctx, batch)
+	out, took, err := l.applyHeld(ctx, entriesOf(batch))
 	switch {
 	case err == nil:
 		l.committed(batch, out, took)
@@ -119,27 +154,46 @@ func (l *Loader) applyBatch(ctx context.Context, batch []delivery) {
 		for i := range batch {
 			l.applyBatch(ctx, batch[i:i+1])
 		}
+	case len(batch[0].entries) > 1:
+		l.settle(batch[0], l.isolate(ctx, batch[0], false))
 	default:
-		l.failed(ctx, batch[0], err, false)
+		l.settle(batch[0], []verdict{l.failed(ctx, batch[0], 0, err, false)})
 	}
 }
 
-// applyHeld writes batch in one transaction, holding it and retrying while
-// the failure is the environment's. It returns a *store.DataError if the
-// content was refused, ctx's error if ctx ended first.
-func (l *Loader) applyHeld(ctx context.Context, batch []delivery) ([]store.Outcome, time.Duration, error) {
-	msgs := make([]store.Message, len(batch))
-	for i, d := range batch {
-		msgs[i] = d.decoded
+// isolate applies each entry of d alone, as a first attempt: those the
+// ledger has are skipped, a refused one is counted (begun: each entry's
+// attempt was counted before).
+func (l *Loader) isolate(ctx context.Context, d delivery, begun bool) []verdict {
+	verdicts := make([]verdict, len(d.entries))
+	for i := range d.entries {
+		one := d.only(i)
+		out, took, err := l.applyHeld(ctx, one.entries)
+		switch {
+		case err == nil:
+			l.logCommitted([]delivery{one}, out, took)
+			verdicts[i] = verdictDone
+		case ctx.Err() != nil:
+			verdicts[i] = verdictHandBack
+		default:
+			verdicts[i] = l.failed(ctx, d, i, err, begun)
+		}
 	}
+	return verdicts
+}
+
+// applyHeld writes entries in one transaction, holding them and retrying
+// while the failure is the environment's. It returns a *store.DataError if
+// the content was refused, ctx's error if ctx ended first.
+func (l *Loader) applyHeld(ctx context.Context, entries []store.Message) ([]store.Outcome, time.Duration, error) {
 	start := l.now()
 	var out []store.Outcome
 	err := retry(ctx, l.cfg.MaxBackoff, func(err error, wait time.Duration) {
 		l.obs.Retried()
-		l.log.Warn("cannot write batch; holding it and retrying", "messages", len(batch), "retry_in", wait.Round(time.Millisecond), logging.Err(err))
+		l.log.Warn("cannot write batch; holding it and retrying", "messages", len(entries), "retry_in", wait.Round(time.Millisecond), logging.Err(err))
 	}, func() error {
 		var err error
-		out, err = l.store.Apply(ctx, msgs)
+		out, err = l.store.Apply(ctx, entries)
 		if store.IsData(err) {
 			return backoff.Permanent(err)
 		}
@@ -148,30 +202,59 @@ func (l *Loader) applyHeld(ctx context.Context, batch []delivery) ([]store.Outco
 	return out, l.now().Sub(start), err
 }
 
+// committed acknowledges a committed batch and reports it.
 func (l *Loader) committed(batch []delivery, out []store.Outcome, took time.Duration) {
-	var loaded, rejected, skipped int
-	now := l.now()
-	for i, d := range batch {
+	for _, d := range batch {
 		if err := d.msg.Ack(); err != nil {
-			// Committed all the same: a redelivery will find the ledger row.
+			// Committed all the same: a redelivery will find the ledger rows.
 			l.log.Warn("ack failed after commit", logging.KeyStreamSeq, d.seq, logging.Err(err))
 		}
-		o := out[i]
-		if !o.Applied {
-			skipped++
-			l.log.Info("message already loaded; acknowledged without loading it again", logging.KeyStreamSeq, d.seq,
-				logging.KeyFile, logging.SafeName(d.decoded.FileName()), "message_id", d.decoded.ID)
-			continue
-		}
-		loaded += o.Loaded
-		rejected += o.Rejected
-		if p := d.decoded.Part; p != nil {
-			l.obs.Landed(now.Sub(p.LandedAt))
+	}
+	l.logCommitted(batch, out, took)
+}
+
+// logCommitted reports what a committed transaction wrote: out holds an
+// outcome per entry of batch, in order.
+func (l *Loader) logCommitted(batch []delivery, out []store.Outcome, took time.Duration) {
+	var loaded, rejected, skipped, entries int
+	now := l.now()
+	for _, d := range batch {
+		for _, e := range d.entries {
+			o := out[entries]
+			entries++
+			if !o.Applied {
+				skipped++
+				l.log.Info("message already loaded; acknowledged without loading it again", logging.KeyStreamSeq, d.seq,
+					logging.KeyFile, logging.SafeName(e.FileName()), "message_id", e.ID)
+				continue
+			}
+			loaded += o.Loaded
+			rejected += o.Rejected
+			if p := e.Part; p != nil {
+				l.obs.Landed(now.Sub(p.LandedAt))
+			}
 		}
 	}
 	l.obs.BatchCommitted(len(batch), loaded, rejected, skipped, took)
-	l.log.Info("batch committed", "messages", len(batch), logging.KeyRows, loaded, "rejected", rejected,
+	l.log.Info("batch committed", "messages", len(batch), "files", entries, logging.KeyRows, loaded, "rejected", rejected,
 		"already_loaded", skipped, logging.KeyTook, took.Round(time.Microsecond))
+}
+
+func entriesOf(batch []delivery) []store.Message {
+	if len(batch) == 1 {
+		return batch[0].entries
+	}
+	var out []store.Message
+	for _, d := range batch {
+		out = append(out, d.entries...)
+	}
+	return out
+}
+
+// only is d reduced to its entry i, for applying and reporting it alone.
+func (d delivery) only(i int) delivery {
+	d.entries, d.raw = d.entries[i:i+1], d.raw[i:i+1]
+	return d
 }
 
 // keepAlive tells JetStream the messages are still being worked on, well

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tributary-dev/tributary/services/loader/internal/fetch"
 	"github.com/tributary-dev/tributary/services/loader/internal/store"
@@ -33,7 +34,9 @@ type Store interface {
 // DeadLetters keeps messages the loader gave up on; see package deadletter.
 type DeadLetters interface {
 	Prepare(ctx context.Context) error
-	Send(ctx context.Context, msg jetstream.Msg, seq, deliveries uint64, reason string) error
+	// Send stores a message the loader gave up on: a delivered message, or
+	// an entry of a bundle as the message it would have been alone.
+	Send(ctx context.Context, subject string, h nats.Header, data []byte, seq, deliveries uint64, reason string) error
 }
 
 // JetStream is the part of jetstream.JetStream the loader uses to manage
