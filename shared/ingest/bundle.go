@@ -41,8 +41,8 @@ type Entry struct {
 // block as NATS writes one ("NATS/1.0\r\n", "Key: value\r\n" lines, a blank
 // line), then a uvarint length and its body.
 func Bundle(subject string, entries []Entry) (*nats.Msg, error) {
-	if len(entries) < 2 {
-		return nil, fmt.Errorf("a bundle holds at least two entries, not %d", len(entries))
+	if len(entries) < 2 || len(entries) > MaxBundleEntries {
+		return nil, fmt.Errorf("a bundle holds 2 to %d entries, not %d", MaxBundleEntries, len(entries))
 	}
 	id := sha256.New()
 	rows, size := 0, 0
@@ -88,7 +88,7 @@ func IsBundle(h nats.Header) bool { return h.Get(HeaderBundle) != "" }
 // error says what is wrong with a damaged bundle.
 func Unbundle(h nats.Header, data []byte) ([]Entry, error) {
 	want, err := strconv.Atoi(h.Get(HeaderBundle))
-	if err != nil || want < 2 {
+	if err != nil || want < 2 || want > MaxBundleEntries {
 		return nil, fmt.Errorf("header %s %q is not a count of entries", HeaderBundle, h.Get(HeaderBundle))
 	}
 	// Each entry takes at least two length bytes and a header block.
@@ -156,4 +156,35 @@ func headerBlock(h nats.Header) ([]byte, error) {
 	}
 	b.WriteString("\r\n")
 	return []byte(b.String()), nil
+}
+
+// MaxBundleEntries is the most entries a bundle may hold: SourceSeq gives
+// each a place of 10 bits.
+const MaxBundleEntries = 1000
+
+// bundleSources marks a SourceSeq of a bundle's entry: 2^62, above any
+// stream sequence. The bundle's sequence takes the 52 bits below it (at a
+// million messages a second a stream passes 2^52 after 142 years).
+const bundleSources = int64(1) << 62
+
+// SourceSeq is what a loaded row records of the message that loaded it
+// (the table's sequence column, user_activity's source_seq) and the
+// ledger row of that message keeps: the message's stream sequence, or for
+// the file at place (1-based) in a bundle, 2^62 + seq×1024 + place, so
+// that the files of one bundle are told apart. Either way
+// coalesce(ingest_ledger.source_seq, ingest_ledger.stream_seq) finds a
+// row's ledger row.
+func SourceSeq(streamSeq uint64, place int) int64 {
+	if place == 0 {
+		return int64(streamSeq)
+	}
+	return bundleSources | int64(streamSeq)<<10 | int64(place)
+}
+
+// StreamSeqOf is the stream sequence of the message a SourceSeq names.
+func StreamSeqOf(source int64) uint64 {
+	if source < bundleSources {
+		return uint64(source)
+	}
+	return uint64(source&^bundleSources) >> 10
 }

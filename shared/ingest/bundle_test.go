@@ -160,3 +160,22 @@ func FuzzUnbundle(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceSeqTellsBundledFilesApart(t *testing.T) {
+	seen := map[int64]bool{}
+	for _, seq := range []uint64{1, 2, 1023, 1024, 1 << 40} {
+		for place := 0; place <= MaxBundleEntries; place++ {
+			s := SourceSeq(seq, place)
+			if seen[s] {
+				t.Fatalf("SourceSeq(%d, %d) = %d, given before", seq, place, s)
+			}
+			seen[s] = true
+			if got := StreamSeqOf(s); got != seq {
+				t.Fatalf("StreamSeqOf(SourceSeq(%d, %d)) = %d", seq, place, got)
+			}
+			if place == 0 && s != int64(seq) {
+				t.Fatalf("a message alone records %d, not its sequence %d", s, seq)
+			}
+		}
+	}
+}

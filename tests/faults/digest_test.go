@@ -43,7 +43,7 @@ type querier interface {
 
 // tableDigests computes a digest per file content of user_activity,
 // attributing each row to its file through the ledger row of the message
-// that loaded it (source_seq is that message's stream sequence; the fault
+// that loaded it (source_seq names it: see ingest.SourceSeq; the fault
 // tests never recreate the stream, so a sequence names one message). Rows
 // of no ledger row are under the content "". One pass over the table, in
 // PostgreSQL: no event id leaves it.
@@ -53,7 +53,7 @@ func tableDigests(ctx context.Context, q querier) (map[string]digest, error) {
 	rows, err := q.Query(ctx, `
 		SELECT coalesce(l.file_id, ''), count(*), coalesce(sum(u.price) * 100, 0)::bigint,
 		       coalesce(sum(('x' || left(md5(u.event_id), 16))::bit(64)::bigint), 0)::text
-		FROM user_activity u LEFT JOIN ingest_ledger l ON l.stream_seq = u.source_seq
+		FROM user_activity u LEFT JOIN ingest_ledger l ON coalesce(l.source_seq, l.stream_seq) = u.source_seq
 		GROUP BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("digest user_activity: %w", err)

@@ -171,7 +171,7 @@ func TestHostileInputDirectory(t *testing.T) {
 func (p *pipeline) checkHostile(t *testing.T, c hostileCase) string {
 	name := c.name
 	stored := strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", "\uFFFD"), "\uFFFD") // as PostgreSQL keeps it
-	loaded := p.strings(`SELECT u.event_id FROM user_activity u JOIN ingest_ledger l ON l.stream_seq = u.source_seq
+	loaded := p.strings(`SELECT u.event_id FROM user_activity u JOIN ingest_ledger l ON coalesce(l.source_seq, l.stream_seq) = u.source_seq
 		WHERE l.file_name = $1 ORDER BY 1`, stored)
 	reasons := p.strings("SELECT reason FROM rejected_files WHERE file_name = $1", stored)
 	safe := logging.SafeName(name)

@@ -52,7 +52,7 @@ func (p *pipeline) outcome(name string) string {
 	if reasons := p.strings("SELECT reason FROM rejected_files WHERE file_name = $1", name); len(reasons) > 0 {
 		return "file rejected: " + strings.ReplaceAll(strings.Join(reasons, "; "), "|", `\|`)
 	}
-	loaded := p.Count(`SELECT count(*) FROM user_activity u JOIN ingest_ledger l ON l.stream_seq = u.source_seq WHERE l.file_name = $1`, name)
+	loaded := p.Count(`SELECT count(*) FROM user_activity u JOIN ingest_ledger l ON coalesce(l.source_seq, l.stream_seq) = u.source_seq WHERE l.file_name = $1`, name)
 	lines := p.strings("SELECT r.line_number::text FROM user_activity_rejects r WHERE r.file_name = $1 ORDER BY r.line_number", name)
 	s := fmt.Sprintf("loaded %d", loaded)
 	switch len(lines) {

@@ -162,6 +162,22 @@ func (b *logBook) wait(msg string, attrs map[string]string, want int) int {
 	}
 }
 
+// waitOne waits a few seconds for any of msgs with attrs, and returns how
+// many records of them all there are.
+func (b *logBook) waitOne(msgs []string, attrs map[string]string) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := 0
+		for _, m := range msgs {
+			n += len(b.find(m, attrs))
+		}
+		if n >= 1 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // injected returns output lines that were not a single JSON record.
 func (b *logBook) injected() []string {
 	b.mu.Lock()

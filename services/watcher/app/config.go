@@ -29,6 +29,7 @@ type Config struct {
 	MaxFileBytes    int64         `env:"WATCHER_MAX_FILE_BYTES" envDefault:"1073741824" help:"larger files are rejected, never truncated"`
 	MaxDecodedBytes int64         `env:"WATCHER_MAX_DECODED_BYTES" envDefault:"17179869184" help:"most bytes a gzip or zstd file may expand to, or a Parquet file's rows as NDJSON; beyond, it is rejected as a decompression bomb"`
 	MaxMessageBytes int64         `env:"WATCHER_MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest message body; files are split on row boundaries to fit (capped by the server's max_payload)"`
+	BundleFiles     int           `env:"WATCHER_BUNDLE_FILES" envDefault:"1000" help:"most small files sent as one message (a bundle, one fsync in JetStream) when several wait; 1 sends every file alone (loaders older than bundles need it)"`
 }
 
 // Validate checks the watcher's own settings.
@@ -43,6 +44,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if strings.ContainsAny(c.ID, `/\`) || c.ID == "." || c.ID == ".." || strings.HasPrefix(c.ID, ".") {
 		errs = append(errs, fmt.Errorf("WATCHER_ID %q must be a plain name", c.ID))
+	}
+	if c.BundleFiles < 1 || c.BundleFiles > ingest.MaxBundleEntries {
+		errs = append(errs, fmt.Errorf("WATCHER_BUNDLE_FILES is %d, want 1 to %d", c.BundleFiles, ingest.MaxBundleEntries))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("WATCHER_WORKERS is %d, want at least 1", c.Workers))

@@ -33,10 +33,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		rejected: vec("files_rejected_total", "Files refused as a whole and moved to rejected, by contract (\"\" for a name no contract claims) and reason class.",
 			"contract", "reason"),
 		rows:     vec("rows_published_total", "Data rows in published files, by contract.", "contract"),
-		messages: counter("messages_published_total", "Messages (file parts) acknowledged by the stream."),
+		messages: counter("messages_published_total", "Messages acknowledged by the stream: a file part, or a bundle of small files."),
 		bytes:    counter("bytes_published_total", "Bytes of published message bodies: the files' rows as sent (decompressed; a Parquet file's as NDJSON)."),
 		retries:  counter("publish_retries_total", "Failed publish attempts that were retried (NATS down, stream full)."),
-		publishSeconds: r.Histogram("publish_duration_seconds", "Time to publish all parts of a file and get their acks.",
+		publishSeconds: r.Histogram("publish_duration_seconds", "Time to publish all parts of a file, or a bundle of small files, and get the acks.",
 			prometheus.ExponentialBuckets(0.0005, 2, 16)),
 	}
 	m.rejected.WithLabelValues("", watcher.RejectNoContract)

@@ -77,6 +77,6 @@ func newContracts(c Config, m *metrics, log *slog.Logger) (*contractdir.Dir, err
 func newWatcher(c Config, cs *contractdir.Dir, pub *publish.Publisher, m *metrics, log *slog.Logger) *watcher.Watcher {
 	return watcher.New(watcher.Config{
 		ID: c.ID, Workers: c.Workers, Settle: c.Settle, Rescan: c.Rescan,
-		MaxFileBytes: c.MaxFileBytes, MaxDecodedBytes: c.MaxDecodedBytes, MaxPartBytes: c.MaxMessageBytes,
+		MaxFileBytes: c.MaxFileBytes, MaxDecodedBytes: c.MaxDecodedBytes, MaxPartBytes: c.MaxMessageBytes, BundleFiles: c.BundleFiles,
 	}, c.Data, cs, pub, m, log, time.Now)
 }

@@ -98,6 +98,9 @@ func (l *Loader) decode(d *delivery) error {
 			}
 			return err
 		}
+		if d.bundleID != "" {
+			m.Source = ingest.SourceSeq(d.seq, i+1)
+		}
 		d.entries[i] = m
 	}
 	return nil

@@ -76,8 +76,9 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, t *schema.Table, src *rowS
 // An earlier file is looked up in the ledger, and that is best effort. The
 // loading message's ledger row was written by the transaction that
 // inserted the row, so it shares the row's xmin, and with a sequence
-// column also its stream sequence (alone it does not find it: a recreated
-// stream numbers its messages from 1 again). The lateral aggregate yields
+// column also its sequence: the message's stream sequence, or a file's in a
+// bundle (alone it does not find it: a recreated stream numbers its
+// messages from 1 again). The lateral aggregate yields
 // exactly one row per duplicate and a name only when exactly one ledger
 // row matches. No name, rather than a guess, when that row was pruned by
 // retention, when the rows were rewritten since (an UPDATE, a dump and
@@ -103,7 +104,10 @@ func dedupeStatement(t *schema.Table, staging string) string {
 	same := func(a, b string) string { return "(" + quote(a+".", t.Key) + ") = (" + quote(b+".", t.Key) + ")" }
 	ledger := "l.xmin = u.xmin"
 	if t.Sequence != "" {
-		ledger = "l.stream_seq = u." + pgx.Identifier{t.Sequence}.Sanitize() + " AND " + ledger
+		// The row's sequence names its ledger row (ingest.SourceSeq); the
+		// stream sequence it holds reaches that row through the index.
+		seq := "u." + pgx.Identifier{t.Sequence}.Sanitize()
+		ledger = "l.stream_seq = " + streamSeqOf(seq) + " AND coalesce(l.source_seq, l.stream_seq) = " + seq + " AND " + ledger
 	}
 	return `
 		WITH ranked AS MATERIALIZED (
@@ -126,4 +130,9 @@ func dedupeStatement(t *schema.Table, staging string) string {
 		) l
 		WHERE r.ingest_rn > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ` + same("ins", "r") + `)
 		ORDER BY r.ingest_ord`
+}
+
+// streamSeqOf is ingest.StreamSeqOf in SQL, of the bigint expression v.
+func streamSeqOf(v string) string {
+	return "(CASE WHEN " + v + " >= 4611686018427387904 THEN (" + v + " - 4611686018427387904) >> 10 ELSE " + v + " END)"
 }

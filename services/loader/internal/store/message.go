@@ -15,11 +15,22 @@ import (
 type Message struct {
 	ID  string // Nats-Msg-Id: the ledger key
 	Seq uint64 // stream sequence
+	// Source is what the rows it loads record in the table's sequence
+	// column, when not Seq: a file in a bundle (see ingest.SourceSeq).
+	Source int64
 
 	// Exactly one of Part and Rejection is set.
 	Part      *ingest.Part
 	Body      []byte // the part's rows: CSV, or NDJSON (see ingest.Part.Format)
 	Rejection *ingest.Rejection
+}
+
+// source is what m's rows record as their sequence.
+func (m Message) source() int64 {
+	if m.Source != 0 {
+		return m.Source
+	}
+	return int64(m.Seq)
 }
 
 // fileID returns the content id, empty for a rejection of unread content.

@@ -185,7 +185,7 @@ func (s *rowSource) nextMessage() bool {
 		}
 		s.mapping = s.mappings[s.at]
 		s.reader = s.readerFor(m)
-		s.seq = int64(m.Seq)
+		s.seq = m.source()
 		return true
 	}
 	return false

@@ -142,6 +142,7 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 		ids, fileIDs, names []string
 		parts, counts       []int32
 		seqs                []int64
+		sources             []*int64
 		landed              []*time.Time
 	)
 	for _, i := range order {
@@ -150,6 +151,11 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 		fileIDs = append(fileIDs, m.fileKey())
 		names = append(names, m.FileName())
 		seqs = append(seqs, int64(m.Seq))
+		if m.Source != 0 {
+			sources = append(sources, &m.Source)
+		} else {
+			sources = append(sources, nil)
+		}
 		part, count, at := int32(1), int32(1), (*time.Time)(nil)
 		if m.Part != nil {
 			part, count, at = int32(m.Part.Index), int32(m.Part.Count), &m.Part.LandedAt
@@ -159,12 +165,12 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error)
 		parts, counts, landed = append(parts, part), append(counts, count), append(landed, at)
 	}
 	rows, err := tx.Query(ctx, `
-		INSERT INTO ingest_ledger (message_id, file_id, part, parts, file_name, stream_seq, landed_at)
-		SELECT id, NULLIF(file_id, ''), part, parts, name, seq, landed
-		FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::bigint[], $7::timestamptz[])
-		     AS m(id, file_id, part, parts, name, seq, landed)
+		INSERT INTO ingest_ledger (message_id, file_id, part, parts, file_name, stream_seq, source_seq, landed_at)
+		SELECT id, NULLIF(file_id, ''), part, parts, name, seq, source, landed
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[])
+		     AS m(id, file_id, part, parts, name, seq, source, landed)
 		ON CONFLICT (message_id) DO NOTHING
-		RETURNING message_id`, ids, fileIDs, parts, counts, names, seqs, landed)
+		RETURNING message_id`, ids, fileIDs, parts, counts, names, seqs, sources, landed)
 	if err != nil {
 		return nil, fmt.Errorf("insert ledger: %w", err)
 	}

@@ -124,15 +124,7 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 		if _, err := f.Content.ReadAt(body, span.Offset); err != nil {
 			return fmt.Errorf("read part %d: %w", i+1, err)
 		}
-		part := ingest.Part{
-			FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
-			FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
-			From: span.From, To: span.To, Offset: span.Offset, Contract: contract, Columns: f.Layout.Columns,
-			Encoding: string(f.Layout.Encoding), Format: f.Layout.Format,
-		}
-		if span.Oversized {
-			part.OversizedRow = span.Length
-		}
+		part := f.part(i, contract)
 		msg := &nats.Msg{Subject: topo.DataSubject, Header: part.Header(), Data: body}
 		dup, err := p.publish(ctx, msg)
 		if err != nil {
@@ -150,6 +142,73 @@ func (p *Publisher) PublishFile(ctx context.Context, f File) error {
 			logging.KeyFileID, f.Layout.FileID)
 	}
 	p.obs.Published(len(f.Layout.Parts), sent, time.Since(start))
+	return nil
+}
+
+// part describes part i of f; contract is what the part carries (see
+// topology).
+func (f File) part(i int, contract string) ingest.Part {
+	span := f.Layout.Parts[i]
+	part := ingest.Part{
+		FileID: f.Layout.FileID, FileName: f.Name, Index: i + 1, Count: len(f.Layout.Parts),
+		FirstLine: span.FirstLine, Rows: span.Rows, Size: f.Layout.Size, LandedAt: f.LandedAt,
+		From: span.From, To: span.To, Offset: span.Offset, Contract: contract, Columns: f.Layout.Columns,
+		Encoding: string(f.Layout.Encoding), Format: f.Layout.Format,
+	}
+	if span.Oversized {
+		part.OversizedRow = span.Length
+	}
+	return part
+}
+
+// Entry returns the message of a file that is one part, to be sent with
+// others (see SendEntries): its headers as PublishFile would send them,
+// and its body read into memory.
+func (p *Publisher) Entry(f File) (ingest.Entry, error) {
+	if len(f.Layout.Parts) != 1 || f.Layout.Parts[0].Oversized {
+		return ingest.Entry{}, fmt.Errorf("file %s is %d parts, not one: it is published alone", logging.SafeName(f.Name), len(f.Layout.Parts))
+	}
+	_, contract := p.topology(f.Contract)
+	span := f.Layout.Parts[0]
+	body := make([]byte, span.Length)
+	if _, err := f.Content.ReadAt(body, span.Offset); err != nil {
+		return ingest.Entry{}, fmt.Errorf("read part 1: %w", err)
+	}
+	return ingest.Entry{Header: f.part(0, contract).Header(), Data: body}, nil
+}
+
+// SendEntries stores the entries of a contract's files as one message: an
+// entry alone as itself, several as a bundle (see ingest.Bundle). It
+// returns once the stream has stored it.
+func (p *Publisher) SendEntries(ctx context.Context, contract string, entries []ingest.Entry) error {
+	start := time.Now()
+	topo, _ := p.topology(contract)
+	msg := &nats.Msg{Subject: topo.DataSubject}
+	var sent int64
+	if len(entries) == 1 {
+		msg.Header, msg.Data = entries[0].Header, entries[0].Data
+	} else {
+		var err error
+		if msg, err = ingest.Bundle(topo.DataSubject, entries); err != nil {
+			return err
+		}
+	}
+	for _, e := range entries {
+		sent += int64(len(e.Data))
+	}
+	dup, err := p.publish(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("publish %d file(s): %w", len(entries), err)
+	}
+	if dup {
+		// The same bytes were published moments ago (a retry, or the same
+		// files landed again): the stream kept one copy.
+		for _, e := range entries {
+			p.log.Info("file content already in the stream; this copy loads nothing",
+				logging.KeyFile, logging.SafeName(ingest.DecodeName(e.Header.Get(ingest.HeaderFileName))), logging.KeyFileID, e.Header.Get(ingest.HeaderFileID))
+		}
+	}
+	p.obs.Published(1, sent, time.Since(start))
 	return nil
 }
 

@@ -29,12 +29,7 @@ func (w *Watcher) ready(name string) {
 // attempt) and the input directory. Regular files found only by scanning
 // must have settled: one still being written in place is left for later.
 func (w *Watcher) scan() {
-	for _, c := range w.claims(w.cfg.ID) {
-		if w.isUnsettled(c.path) && w.now().Sub(c.info.ModTime()) < w.cfg.Settle {
-			continue // it changed while it was read: wait until it is quiet
-		}
-		w.enqueue(c.item)
-	}
+	w.scanClaims()
 	for _, e := range w.list(datadir.Input) {
 		if w.ignore(e.Name()) {
 			continue
@@ -47,6 +42,16 @@ func (w *Watcher) scan() {
 			continue
 		}
 		w.take(e.Name(), changeTime(info))
+	}
+}
+
+// scanClaims schedules the files in our claim directory.
+func (w *Watcher) scanClaims() {
+	for _, c := range w.claims(w.cfg.ID) {
+		if w.isUnsettled(c.path) && w.now().Sub(c.info.ModTime()) < w.cfg.Settle {
+			continue // it changed while it was read: wait until it is quiet
+		}
+		w.enqueue(c.item)
 	}
 }
 

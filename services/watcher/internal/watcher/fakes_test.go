@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/tributary-dev/tributary/services/watcher/internal/contractdir"
 	"github.com/tributary-dev/tributary/services/watcher/internal/contracttest"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
@@ -38,6 +40,8 @@ type fakePublisher struct {
 	// was read.
 	duringPublish func()
 	prepared      int
+	entries       map[string]publish.File // by the id Entry gave them
+	messages      []int                   // files in each SendEntries
 }
 
 func (p *fakePublisher) Prepare(context.Context) error {
@@ -63,8 +67,41 @@ func (p *fakePublisher) PublishFile(ctx context.Context, f publish.File) error {
 	if _, err := f.Content.ReadAt(body, 0); err != nil {
 		return err
 	}
+	return p.publish(ctx, []publish.File{f}, []string{string(body)})
+}
+
+// Entry keeps the file and its content, as the real one reads its part
+// into memory, behind an id its entry carries.
+func (p *fakePublisher) Entry(f publish.File) (ingest.Entry, error) {
+	body := make([]byte, f.Layout.Size)
+	if _, err := f.Content.ReadAt(body, 0); err != nil {
+		return ingest.Entry{}, err
+	}
 	p.mu.Lock()
-	p.tried = append(p.tried, string(body))
+	defer p.mu.Unlock()
+	if p.entries == nil {
+		p.entries = map[string]publish.File{}
+	}
+	id := strconv.Itoa(len(p.entries))
+	p.entries[id] = f
+	return ingest.Entry{Header: nats.Header{nats.MsgIdHdr: []string{id}}, Data: body}, nil
+}
+
+// SendEntries publishes the entries' files as one message: all or none.
+func (p *fakePublisher) SendEntries(ctx context.Context, _ string, entries []ingest.Entry) error {
+	files, bodies := make([]publish.File, len(entries)), make([]string, len(entries))
+	p.mu.Lock()
+	for i, e := range entries {
+		files[i], bodies[i] = p.entries[e.Header.Get(nats.MsgIdHdr)], string(e.Data)
+	}
+	p.messages = append(p.messages, len(entries))
+	p.mu.Unlock()
+	return p.publish(ctx, files, bodies)
+}
+
+func (p *fakePublisher) publish(ctx context.Context, files []publish.File, bodies []string) error {
+	p.mu.Lock()
+	p.tried = append(p.tried, bodies...)
 	hold, hook := p.hold, p.duringPublish
 	p.duringPublish = nil
 	p.mu.Unlock()
@@ -83,8 +120,8 @@ func (p *fakePublisher) PublishFile(ctx context.Context, f publish.File) error {
 	if p.fail != nil {
 		return p.fail
 	}
-	p.files = append(p.files, f)
-	p.bodies = append(p.bodies, string(body))
+	p.files = append(p.files, files...)
+	p.bodies = append(p.bodies, bodies...)
 	return nil
 }
 

@@ -22,17 +22,18 @@ const keyContract = "contract"
 
 // handle publishes a claimed file to its contract and archives it, or
 // rejects it. On any other failure the file stays claimed and the next
-// scan retries it.
-func (w *Watcher) handle(ctx context.Context, it item) {
+// scan retries it. It reports whether the file is still on its way (in a
+// bundle being sent): whoever finishes it then dequeues it.
+func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	name, claimed := it.name, it.path
 	log := w.log.With(logging.KeyFile, logging.SafeName(name))
 	info, err := w.root.Lstat(claimed)
 	if err != nil {
 		w.forget(claimed)
-		return
+		return false
 	}
 	if w.finishMove(it, info) {
-		return
+		return false
 	}
 	rej := ingest.Rejection{FileName: name, LandedAt: it.landedAt, Entry: entryID(info)}
 	// The contract follows from the name the file landed under, which its
@@ -42,13 +43,13 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	if err != nil {
 		rej.Reason = err.Error()
 		w.reject(ctx, it, "", rej, RejectNoContract)
-		return
+		return false
 	}
 	log = log.With(keyContract, c.Name)
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
 		w.reject(ctx, it, c.Name, rej, RejectNotRegular)
-		return
+		return false
 	}
 	// O_NOFOLLOW: a symlink swapped in after the Lstat is refused, never
 	// followed; O_NONBLOCK: a FIFO swapped in cannot hang the open.
@@ -57,22 +58,22 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		if class, reason := openFailure(err); reason != "" {
 			rej.Reason = reason
 			w.reject(ctx, it, c.Name, rej, class)
-			return
+			return false
 		}
 		log.Error("cannot open file; will retry", logging.Err(err))
-		return
+		return false
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		log.Error("cannot stat file; will retry", logging.Err(err))
-		return
+		return false
 	}
 	rej.Size = st.Size()
 	if class, reason := w.unacceptable(st); reason != "" {
 		rej.Reason = reason
 		w.reject(ctx, it, c.Name, rej, class)
-		return
+		return false
 	}
 	// A producer writing in place may pause for longer than the settle
 	// time; the claim rename does not stop it writing. Wait in the claim
@@ -81,7 +82,7 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 		if w.mark(w.writing, claimed, true) {
 			log.Info("file is still open for writing; waiting until its writer closes it")
 		}
-		return
+		return false
 	}
 	w.mark(w.writing, claimed, false)
 
@@ -97,37 +98,83 @@ func (w *Watcher) handle(ctx context.Context, it item) {
 	case errors.As(err, &re):
 		rej.Reason = re.Reason
 		w.reject(ctx, it, c.Name, rej, RejectFormat)
-		return
+		return false
 	case errors.Is(err, split.ErrChanged):
 		w.changedWhileRead(log, claimed)
-		return
+		return false
 	case err != nil:
 		log.Error("cannot read file; will retry", logging.Err(err))
-		return
+		return false
 	}
 	layout := got.layout
 	log = log.With(logging.KeyFileID, layout.FileID)
-	err = w.pub.PublishFile(ctx, publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: got.parts, Layout: layout})
-	if err != nil {
+	file := publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: got.parts, Layout: layout}
+	sent := published{it: it, log: log, contract: c.Name, layout: layout, st: st, start: start}
+	if w.bundles != nil && bundleable(layout, maxPart) {
+		entry, err := w.pub.Entry(file)
+		if err == nil && changed(f, st) {
+			err = split.ErrChanged
+		}
+		switch {
+		case errors.Is(err, split.ErrChanged):
+			w.changedWhileRead(log, claimed)
+			return false
+		case err != nil:
+			log.Error("cannot read file; will retry", logging.Err(err))
+			return false
+		}
+		err = w.bundles.Add(ctx, c.Name, entry, func(err error) {
+			if err == nil {
+				w.archive(sent)
+			}
+			w.dequeue(claimed)
+		})
+		return err == nil // if not, stopping: the file stays claimed for the next start
+	}
+	if err := w.pub.PublishFile(ctx, file); err != nil {
 		if ctx.Err() == nil {
 			log.Error("cannot publish file; will retry", logging.Err(err))
 		}
-		return
+		return false
 	}
-	if changed(f, st) {
-		// What was published is consistent (its id is its bytes), but the
-		// file has more: archiving it would drop the rest unpublished.
+	w.archive(sent)
+	return false
+}
+
+// bundleable reports whether a file goes into a bundle with others (see
+// package bundle): a file of one part that leaves room in a message for
+// another.
+func bundleable(l split.Layout, maxPart int64) bool {
+	return len(l.Parts) == 1 && !l.Parts[0].Oversized && l.Parts[0].Length <= maxPart/2
+}
+
+// published is a file the stream has stored.
+type published struct {
+	it       item
+	log      *slog.Logger
+	contract string
+	layout   split.Layout
+	st       fs.FileInfo // as it was read
+	start    time.Time
+}
+
+// archive moves a published file to archive/, unless it changed since it
+// was read: what was published is consistent (its id is its bytes), but
+// archiving would drop the rest unpublished.
+func (w *Watcher) archive(p published) {
+	claimed, log := p.it.path, p.log
+	if now, err := w.root.Lstat(claimed); err != nil || !os.SameFile(now, p.st) || now.Size() != p.st.Size() || !now.ModTime().Equal(p.st.ModTime()) {
 		w.changedWhileRead(log, claimed)
 		return
 	}
-	if _, err := w.moveTo(claimed, datadir.Archive, name, 0); err != nil {
+	if _, err := w.moveTo(claimed, datadir.Archive, p.it.name, 0); err != nil {
 		log.Error("published but not archived; will publish again (a no-op) and retry", logging.Err(err))
 		return
 	}
 	w.forget(claimed)
-	w.obs.FileArchived(c.Name, layout.Rows)
-	log.Info("file published", "format", formatOf(layout), logging.KeyRows, layout.Rows, "parts", len(layout.Parts), "bytes", st.Size(),
-		logging.KeyTook, w.now().Sub(start).Round(time.Microsecond))
+	w.obs.FileArchived(p.contract, p.layout.Rows)
+	log.Info("file published", "format", formatOf(p.layout), logging.KeyRows, p.layout.Rows, "parts", len(p.layout.Parts), "bytes", p.st.Size(),
+		logging.KeyTook, w.now().Sub(p.start).Round(time.Microsecond))
 }
 
 // changedWhileRead keeps a file someone is still writing in place in the

@@ -38,7 +38,7 @@ func startWatcher(t *testing.T, dirs datadir.Config, id string, pub Publisher, n
 // startWatcherWith is startWatcher routing files by cs.
 func startWatcherWith(t *testing.T, dirs datadir.Config, id string, cs Contracts, pub Publisher, now func() time.Time) *running {
 	t.Helper()
-	w := New(Config{ID: id, Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20},
+	w := New(Config{ID: id, Workers: 1, Rescan: 20 * time.Millisecond, MaxFileBytes: 1 << 20, MaxPartBytes: 1 << 20, BundleFiles: 100},
 		dirs, cs, pub, nopObserver{}, slog.New(slog.NewTextHandler(io.Discard, nil)), now)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}

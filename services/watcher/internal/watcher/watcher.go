@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/bundle"
 	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
 	"github.com/tributary-dev/tributary/services/watcher/internal/dirwatch"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
@@ -35,6 +36,9 @@ type Publisher interface {
 	MaxPartBytes(limit int64) int64
 	PublishFile(ctx context.Context, f publish.File) error
 	PublishRejection(ctx context.Context, contract string, r ingest.Rejection) error
+	// Entry and SendEntries send small files together; see package bundle.
+	Entry(f publish.File) (ingest.Entry, error)
+	bundle.Sender
 }
 
 // Observer is told what happens to files, for metrics. A file that matches
@@ -69,6 +73,9 @@ type Config struct {
 	// Parquet file's rows as NDJSON.
 	MaxDecodedBytes int64
 	MaxPartBytes    int64 // largest message body; capped by the server's max_payload
+	// BundleFiles is the most small files sent as one message (see
+	// package bundle); 1 sends every file alone.
+	BundleFiles int
 }
 
 // Watcher moves files from input to the stream.
@@ -88,12 +95,16 @@ type Watcher struct {
 
 	// Keyed by claimed path (item.path): several files of one name may be
 	// claimed at once.
-	mu        sync.Mutex
-	queued    map[string]bool
-	ignored   map[string]bool // names in input
-	writing   map[string]bool // claimed files still open for writing
-	unsettled map[string]bool // claimed files that changed while read: the settle rule applies
-	decoders  *decode.Pool    // the zstd decoders the workers share
+	mu         sync.Mutex
+	queued     map[string]bool
+	ignored    map[string]bool // names in input
+	writing    map[string]bool // claimed files still open for writing
+	unsettled  map[string]bool // claimed files that changed while read: the settle rule applies
+	overflowed bool            // a claimed file found no room in the queue
+	decoders   *decode.Pool    // the zstd decoders the workers share
+
+	bundles *bundle.Bundler // nil when files are sent alone
+	refill  chan struct{}   // a token when the queue overflowed and has drained: list the claims again
 }
 
 // item is a claimed file to handle.
@@ -114,6 +125,7 @@ func New(cfg Config, dirs datadir.Config, cs Contracts, pub Publisher, obs Obser
 		writing:   map[string]bool{},
 		unsettled: map[string]bool{},
 		decoders:  decode.NewPool(zstdDecoders),
+		refill:    make(chan struct{}, 1),
 	}
 }
 
@@ -154,6 +166,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer events.Close()
 
 	var wg sync.WaitGroup
+	if w.cfg.BundleFiles > 1 {
+		w.bundles = bundle.New(w.pub, bundle.Limits{Entries: w.cfg.BundleFiles, Bytes: func() int64 { return w.pub.MaxPartBytes(w.cfg.MaxPartBytes) }})
+		wg.Go(func() { w.bundles.Run(ctx) })
+	}
 	for range w.cfg.Workers {
 		wg.Go(func() { w.work(ctx) })
 	}
@@ -180,6 +196,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case <-ticker.C:
 			w.scan()
 			w.adoptOrphans()
+		case <-w.refill:
+			w.scanClaims()
 		}
 	}
 }
@@ -190,10 +208,26 @@ func (w *Watcher) work(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case it := <-w.queue:
-			w.handle(ctx, it)
-			w.mu.Lock()
-			delete(w.queued, it.path)
-			w.mu.Unlock()
+			if !w.handle(ctx, it) {
+				w.dequeue(it.path)
+			}
+		}
+	}
+}
+
+// dequeue forgets that a claimed file was queued: it is done with, or
+// waits for the next scan. Once an overflowed queue has drained to a
+// quarter, the claims left out are listed again at once rather than at the
+// next rescan.
+func (w *Watcher) dequeue(path string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.queued, path)
+	if w.overflowed && len(w.queue) < cap(w.queue)/4 {
+		w.overflowed = false
+		select {
+		case w.refill <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -241,5 +275,6 @@ func (w *Watcher) enqueue(it item) {
 	case w.queue <- it:
 		w.queued[it.path] = true
 	default:
+		w.overflowed = true
 	}
 }
