@@ -115,8 +115,8 @@ type fakeDLQ struct {
 	mu     sync.Mutex
 	sent   []uint64
 	ids    []string // Nats-Msg-Id of each dead letter
-	err    error  // returned by every Send (JetStream storage full, NATS away)
-	onSend func() // runs before a successful Send
+	err    error    // returned by every Send (JetStream storage full, NATS away)
+	onSend func()   // runs before a successful Send
 }
 
 func (d *fakeDLQ) Prepare(context.Context) error { return nil }
