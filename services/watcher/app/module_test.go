@@ -35,7 +35,7 @@ func TestLogFailureSaysWhyTheWatcherStopped(t *testing.T) {
 }
 
 func TestValidateSaysWhenTheContractsDirCannotBeRead(t *testing.T) {
-	c := Config{ID: "w1", Workers: 1, Rescan: time.Second, MaxFileBytes: 1, MaxDecodedBytes: 1, MaxMessageBytes: 4096, ContractsDir: contracttest.RepoDir()}
+	c := Config{ID: "w1", Workers: 1, Rescan: time.Second, MaxFileBytes: 1, MaxDecodedBytes: 1, MaxMessageBytes: 4096, BundleFiles: 1, ContractsDir: contracttest.RepoDir()}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("the repository's contracts: %v", err)
 	}
