@@ -1,14 +1,15 @@
 package watcher
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
+	"github.com/tributary-dev/tributary/services/watcher/internal/dirfd"
 	"github.com/tributary-dev/tributary/services/watcher/internal/parquetrows"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
 	"github.com/tributary-dev/tributary/shared/contracts"
@@ -35,7 +36,21 @@ func (c content) Close() {
 // *split.RejectError). A compressed file's parts are then read from a
 // second decompression of it, a Parquet file's from a second reading of
 // its rows.
-func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contracts.Declaration) (content, error) {
+func (w *Watcher) inspect(file dirfd.Reader, name string, size, maxPart int64, c *contracts.Declaration) (content, error) {
+	var f interface {
+		io.Reader
+		io.ReaderAt
+	} = file
+	if size < smallFile {
+		// One read for all: small files are most files, and every read
+		// of the file is a system call.
+		buf := make([]byte, size+1)
+		n, err := file.ReadAt(buf, 0)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return content{}, fmt.Errorf("read: %w", err)
+		}
+		f = bytes.NewReader(buf[:n])
+	}
 	head := make([]byte, decode.HeadBytes)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -84,6 +99,10 @@ func (w *Watcher) inspect(f *os.File, name string, size, maxPart int64, c *contr
 		return content{layout: layout, parts: parquetrows.NewBodies(rows), close: func() { _ = rows.Close() }}, nil
 	}
 }
+
+// smallFile is the size under which a file is read into memory whole,
+// once, rather than read again for each use.
+const smallFile = 1 << 20
 
 // confirm checks that what a file's name promises its text to be, if
 // anything, is what its content is: a .csv that holds NDJSON, or the

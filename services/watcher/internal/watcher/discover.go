@@ -18,7 +18,7 @@ func (w *Watcher) ready(name string) {
 	if w.ignore(name) {
 		return
 	}
-	info, err := w.root.Lstat(path.Join(datadir.Input, name))
+	info, err := w.lstat(path.Join(datadir.Input, name))
 	if err != nil {
 		return // already claimed, or gone
 	}
@@ -86,7 +86,7 @@ func (w *Watcher) claim(src, name string) (item, error) {
 			}
 		}
 		dst := path.Join(slot, name)
-		err := datadir.RenameNoReplace(w.root, src, dst)
+		err := w.renameNoReplace(src, dst)
 		if err == nil {
 			return item{path: dst, name: name}, nil
 		}

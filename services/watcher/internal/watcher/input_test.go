@@ -27,7 +27,7 @@ func TestFileStillOpenForWritingWaitsForItsWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if writing, known := openForWriting(f); !known || !writing {
+	if writing, known := openForWriting(f.Fd()); !known || !writing {
 		t.Skipf("SKIPPED: file leases are not available here (writing=%v known=%v)", writing, known)
 	}
 	f.WriteString(rowsHeader + "a,2026-01-01 00:00:00,view,1,1.00,1,s\n")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -32,11 +31,11 @@ func (w *Watcher) finishMove(it item, info fs.FileInfo) bool {
 		{datadir.Rejected, "rejecting", len(datadir.ReasonSuffix)},
 	} {
 		for i := 0; i < maxNumbered; i++ {
-			st, err := w.root.Lstat(path.Join(to.dir, fitted(it.name, i, to.room)))
-			if err != nil || !os.SameFile(st, info) {
+			st, err := w.lstat(path.Join(to.dir, fitted(it.name, i, to.room)))
+			if err != nil || !sameFile(st, info) {
 				continue // names may have gaps (archive retention)
 			}
-			if err := w.root.Remove(it.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := w.remove(it.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				w.log.Error("cannot drop the claim of a moved file; will retry", logging.KeyFile, logging.SafeName(it.name), logging.Err(err))
 				return true
 			}
@@ -60,9 +59,9 @@ const maxNumbered = 1000
 func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
 	for i := 0; i < maxNumbered; i++ {
 		dst := path.Join(dir, fitted(name, i, room))
-		err := w.root.Link(src, dst)
+		err := w.link(src, dst)
 		if err == nil {
-			if err := w.root.Remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := w.remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return "", fmt.Errorf("remove %s after linking: %w", src, err)
 			}
 			return dst, nil
@@ -73,7 +72,7 @@ func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", err
 		}
-		switch err := datadir.RenameNoReplace(w.root, src, dst); {
+		switch err := w.renameNoReplace(src, dst); {
 		case err == nil:
 			return dst, nil
 		case !errors.Is(err, fs.ErrExist):

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"syscall"
 	"time"
 
+	"github.com/tributary-dev/tributary/services/watcher/internal/dirfd"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/services/watcher/internal/split"
 	"github.com/tributary-dev/tributary/shared/datadir"
@@ -27,7 +27,7 @@ const keyContract = "contract"
 func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	name, claimed := it.name, it.path
 	log := w.log.With(logging.KeyFile, logging.SafeName(name))
-	info, err := w.root.Lstat(claimed)
+	info, err := w.lstat(claimed)
 	if err != nil {
 		w.forget(claimed)
 		return false
@@ -53,7 +53,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	}
 	// O_NOFOLLOW: a symlink swapped in after the Lstat is refused, never
 	// followed; O_NONBLOCK: a FIFO swapped in cannot hang the open.
-	f, err := w.root.OpenFile(claimed, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := w.openFile(claimed)
 	if err != nil {
 		if class, reason := openFailure(err); reason != "" {
 			rej.Reason = reason
@@ -78,7 +78,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	// A producer writing in place may pause for longer than the settle
 	// time; the claim rename does not stop it writing. Wait in the claim
 	// directory (retried on every rescan) until its writer closes the file.
-	if writing, _ := openForWriting(f); writing {
+	if writing, _ := openForWriting(f.Fd()); writing {
 		if w.mark(w.writing, claimed, true) {
 			log.Info("file is still open for writing; waiting until its writer closes it")
 		}
@@ -163,7 +163,7 @@ type published struct {
 // archiving would drop the rest unpublished.
 func (w *Watcher) archive(p published) {
 	claimed, log := p.it.path, p.log
-	if now, err := w.root.Lstat(claimed); err != nil || !os.SameFile(now, p.st) || now.Size() != p.st.Size() || !now.ModTime().Equal(p.st.ModTime()) {
+	if now, err := w.lstat(claimed); err != nil || !sameFile(now, p.st) || now.Size() != p.st.Size() || !now.ModTime().Equal(p.st.ModTime()) {
 		w.changedWhileRead(log, claimed)
 		return
 	}
@@ -188,7 +188,7 @@ func (w *Watcher) changedWhileRead(log *slog.Logger, claimed string) {
 
 // changed reports whether f's size or modification time differs from st.
 // An error counts as a change: the retry decides.
-func changed(f *os.File, st fs.FileInfo) bool {
+func changed(f dirfd.Reader, st fs.FileInfo) bool {
 	now, err := f.Stat()
 	return err != nil || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime())
 }

@@ -35,3 +35,13 @@ func linkCount(fi fs.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// fileID is a file's device and inode.
+type fileID struct{ dev, ino uint64 }
+
+func inode(fi fs.FileInfo) (fileID, bool) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fileID{uint64(st.Dev), uint64(st.Ino)}, true
+	}
+	return fileID{}, false
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tributary-dev/tributary/services/watcher/internal/bundle"
 	"github.com/tributary-dev/tributary/services/watcher/internal/decode"
+	"github.com/tributary-dev/tributary/services/watcher/internal/dirfd"
 	"github.com/tributary-dev/tributary/services/watcher/internal/dirwatch"
 	"github.com/tributary-dev/tributary/services/watcher/internal/publish"
 	"github.com/tributary-dev/tributary/shared/contracts"
@@ -103,8 +104,9 @@ type Watcher struct {
 	overflowed bool            // a claimed file found no room in the queue
 	decoders   *decode.Pool    // the zstd decoders the workers share
 
-	bundles *bundle.Bundler // nil when files are sent alone
-	refill  chan struct{}   // a token when the queue overflowed and has drained: list the claims again
+	held    map[string]*dirfd.Dir // directories held open while Run runs, by path
+	bundles *bundle.Bundler       // nil when files are sent alone
+	refill  chan struct{}         // a token when the queue overflowed and has drained: list the claims again
 }
 
 // item is a claimed file to handle.
@@ -151,6 +153,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err := root.MkdirAll(w.claimDir(), 0o755); err != nil {
 		return fmt.Errorf("create claim dir: %w", err)
 	}
+	closeDirs, err := w.openDirs()
+	if err != nil {
+		return err
+	}
+	defer closeDirs()
 	unlock, err := w.lockClaims(ctx)
 	if err != nil {
 		return err
