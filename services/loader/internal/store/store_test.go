@@ -15,7 +15,9 @@ import (
 	"github.com/tributary-dev/tributary/shared/schema/schematest"
 )
 
-func newStore(t *testing.T) (*store.Store, *pgxpool.Pool) {
+func newStore(t *testing.T) (*store.Store, *pgxpool.Pool) { return newStoreB(t) }
+
+func newStoreB(t testing.TB) (*store.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := dbtest.NewPool(t)
 	return store.New(pool, schematest.UserActivity(t, pool)), pool
