@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,5 +93,62 @@ func TestApplyRejectsAFileWhoseHeaderDoesNotFit(t *testing.T) {
 	}
 	if n := count("SELECT count(*) FROM ingest_files WHERE file_id = 'items:" + id('a') + "' AND loaded_at IS NOT NULL"); n != 1 {
 		t.Error("the rejected file is not accounted for in ingest_files")
+	}
+}
+
+// Loaders racing on the same messages of a table without a key: nothing
+// but the ledger stops a second load. Each transaction reads the ledger,
+// loads, and records its messages last; one that finds a message recorded
+// meanwhile by another loader rolls back and applies the batch again.
+func TestRacingLoadersOnAKeylessTableLoadOnce(t *testing.T) {
+	pool := dbtest.NewPool(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE notes (id bigint NOT NULL, body text)`); err != nil {
+		t.Fatal(err)
+	}
+	d, err := contracts.Parse("notes", []byte("table: notes\nfiles: \"notes-*\"\nheader: by_name\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := schema.Resolve(ctx, pool, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.New(pool, table)
+	var batch []store.Message
+	for i, c := range []byte("abcdefgh") {
+		m := itemsPart(id(c), "id,body", strings.Repeat("1,x\n", i+1))
+		m.Part.Contract = "notes"
+		if i%2 == 0 {
+			// A part without a byte range (a watcher before ranges): no
+			// file record serializes the loaders, the ledger alone decides.
+			m.Part.From, m.Part.To, m.Part.Offset = 0, 0, 0
+			m.ID = m.Part.MsgID()
+		}
+		batch = append(batch, m)
+	}
+	for round := range 20 {
+		if _, err := pool.Exec(ctx, "TRUNCATE notes, ingest_ledger, ingest_files"); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 4 {
+			b := slices.Clone(batch)
+			if i%2 == 1 {
+				slices.Reverse(b)
+			}
+			wg.Go(func() {
+				if _, err := s.Apply(ctx, b); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := count(t, pool, "SELECT count(*) FROM notes"); n != 36 {
+			t.Fatalf("round %d: notes has %d rows, want 36 (each message once)", round, n)
+		}
+		if n := count(t, pool, "SELECT count(*) FROM ingest_ledger"); n != len(batch) {
+			t.Fatalf("round %d: %d ledger rows, want %d", round, n, len(batch))
+		}
 	}
 }

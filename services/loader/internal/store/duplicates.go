@@ -39,15 +39,19 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, t *schema.Table, src *rowS
 	var (
 		dups          []reject
 		ord, firstOrd int64
-		inBatch       bool
+		inBatch, ours bool
 		loadedBy      *string
+		seq           *int64
 	)
 	column := strings.Join(t.Key, ",")
-	_, err = pgx.ForEachRow(rows, []any{&ord, &firstOrd, &inBatch, &loadedBy}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ord, &firstOrd, &inBatch, &loadedBy, &ours, &seq}, func() error {
 		ref := src.emitted[ord]
-		if inBatch {
+		switch {
+		case inBatch:
 			name := src.msgs[src.emitted[firstOrd].msg].FileName()
 			loadedBy = &name
+		case ours:
+			loadedBy = src.loadedBy(seq)
 		}
 		reason := ref.key + " is already loaded; the first copy loaded wins"
 		if loadedBy != nil {
@@ -65,7 +69,9 @@ func copyDeduplicated(ctx context.Context, tx pgx.Tx, t *schema.Table, src *rowS
 // dedupeStatement inserts the first copy of each key from staging and
 // returns every other row: its ordinal, the ordinal of the first copy in
 // the batch, whether that first copy was inserted now (so it is in this
-// batch), and the file that loaded it before, when the ledger can tell.
+// batch), the file that loaded it before, when the ledger can tell, and
+// whether this transaction loaded it (an earlier group of the batch) with
+// its sequence.
 //
 // A row is a duplicate when it is not the first of its key in the batch,
 // or when the insert did not return it (the key was already loaded,
@@ -102,6 +108,12 @@ func dedupeStatement(t *schema.Table, staging string) string {
 	}
 	cols := quote("", loadable)
 	same := func(a, b string) string { return "(" + quote(a+".", t.Key) + ") = (" + quote(b+".", t.Key) + ")" }
+	seqOf := func(alias string) string {
+		if t.Sequence == "" {
+			return "NULL::bigint"
+		}
+		return alias + "." + pgx.Identifier{t.Sequence}.Sanitize()
+	}
 	ledger := "l.xmin = u.xmin"
 	if t.Sequence != "" {
 		// The row's sequence names its ledger row (ingest.SourceSeq); the
@@ -120,7 +132,8 @@ func dedupeStatement(t *schema.Table, staging string) string {
 			ON CONFLICT (` + key + `) DO NOTHING
 			RETURNING ` + key + `
 		)
-		SELECT r.ingest_ord, r.ingest_first, EXISTS (SELECT 1 FROM ins WHERE ` + same("ins", "r") + `), l.file_name
+		SELECT r.ingest_ord, r.ingest_first, EXISTS (SELECT 1 FROM ins WHERE ` + same("ins", "r") + `), l.file_name,
+		       coalesce(u.xmin = pg_current_xact_id()::xid, false), ` + seqOf("u") + `
 		FROM ranked r
 		LEFT JOIN ` + t.QualifiedName() + ` u ON ` + same("u", "r") + `
 		CROSS JOIN LATERAL (
@@ -130,6 +143,24 @@ func dedupeStatement(t *schema.Table, staging string) string {
 		) l
 		WHERE r.ingest_rn > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ` + same("ins", "r") + `)
 		ORDER BY r.ingest_ord`
+}
+
+// loadedBy names the file of this batch whose rows record seq (nil: the
+// table has no sequence column), when one can be told: this transaction
+// loaded the first copy of a key in an earlier group of the batch, whose
+// ledger rows are written last. Without a sequence column only a batch of
+// one file can tell.
+func (s *rowSource) loadedBy(seq *int64) *string {
+	var found []string
+	for _, m := range s.msgs {
+		if seq == nil || m.source() == *seq {
+			found = append(found, m.FileName())
+		}
+	}
+	if len(found) != 1 {
+		return nil
+	}
+	return &found[0]
 }
 
 // streamSeqOf is ingest.StreamSeqOf in SQL, of the bigint expression v.

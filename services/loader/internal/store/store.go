@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +44,9 @@ func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err e
 		}
 	}()
 	out, err = s.apply(ctx, msgs, copyFast)
+	for tries := 1; errors.Is(err, errRaced) && tries < maxRaces; tries++ {
+		out, err = s.apply(ctx, msgs, copyFast) // the ledger now shows what the other loader committed
+	}
 	if isUniqueViolation(err) && len(s.table.Key) > 0 {
 		out, err = s.apply(ctx, msgs, copyDedupe)
 	}
@@ -56,7 +59,7 @@ func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err e
 func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Outcome, error) {
 	out := make([]Outcome, len(msgs))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		fresh, err := insertLedger(ctx, tx, msgs)
+		fresh, err := unrecorded(ctx, tx, msgs)
 		if err != nil {
 			return err
 		}
@@ -105,7 +108,7 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 		for _, r := range rejects {
 			results[r.msg].Rejected++
 		}
-		if err := updateLedger(ctx, tx, todo, results); err != nil {
+		if err := insertLedger(ctx, tx, todo, results); err != nil {
 			return err
 		}
 		if err := recordFiles(ctx, tx, files); err != nil {
@@ -123,97 +126,6 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, src *rowSource) error {
 	if err := copyBinary(ctx, tx.Conn().PgConn(), src, copyStatement(table, columns)); err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
-	}
-	return nil
-}
-
-// insertLedger records every message and returns the indexes of those not
-// recorded before, each id once. Rows are inserted in message-id order so that two
-// loaders holding overlapping batches lock ledger keys in the same order
-// and never deadlock; a loader that meets a key another one has not
-// committed yet waits for it, then skips the message if it committed.
-func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error) {
-	order := make([]int, len(msgs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return msgs[order[a]].ID < msgs[order[b]].ID })
-	var (
-		ids, fileIDs, names []string
-		parts, counts       []int32
-		seqs                []int64
-		sources             []*int64
-		landed              []*time.Time
-	)
-	for _, i := range order {
-		m := msgs[i]
-		ids = append(ids, m.ID)
-		fileIDs = append(fileIDs, m.fileKey())
-		names = append(names, m.FileName())
-		seqs = append(seqs, int64(m.Seq))
-		if m.Source != 0 {
-			sources = append(sources, &m.Source)
-		} else {
-			sources = append(sources, nil)
-		}
-		part, count, at := int32(1), int32(1), (*time.Time)(nil)
-		if m.Part != nil {
-			part, count, at = int32(m.Part.Index), int32(m.Part.Count), &m.Part.LandedAt
-		} else if !m.Rejection.LandedAt.IsZero() {
-			at = &m.Rejection.LandedAt
-		}
-		parts, counts, landed = append(parts, part), append(counts, count), append(landed, at)
-	}
-	rows, err := tx.Query(ctx, `
-		INSERT INTO ingest_ledger (message_id, file_id, part, parts, file_name, stream_seq, source_seq, landed_at)
-		SELECT id, NULLIF(file_id, ''), part, parts, name, seq, source, landed
-		FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[])
-		     AS m(id, file_id, part, parts, name, seq, source, landed)
-		ON CONFLICT (message_id) DO NOTHING
-		RETURNING message_id`, ids, fileIDs, parts, counts, names, seqs, sources, landed)
-	if err != nil {
-		return nil, fmt.Errorf("insert ledger: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("insert ledger: %w", err)
-	}
-	isNew := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		isNew[id] = true
-	}
-	// A batch may hold one message twice (redelivered into the batch it is
-	// already in when a stalled fetch outlived AckWait, or re-published
-	// after the duplicate window): only its first copy is fresh.
-	var fresh []int
-	for i, m := range msgs {
-		if isNew[m.ID] {
-			fresh = append(fresh, i)
-			delete(isNew, m.ID)
-		}
-	}
-	return fresh, nil
-}
-
-// updateLedger records what each applied message loaded and stamps
-// committed_at as the transaction's last act: the column's default, now(),
-// is the transaction's start, which would understate landed-to-committed
-// time by the whole COPY. It excludes only COMMIT's own WAL flush.
-func updateLedger(ctx context.Context, tx pgx.Tx, msgs []Message, results []Outcome) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	ids := make([]string, len(msgs))
-	loaded, rejected := make([]int32, len(msgs)), make([]int32, len(msgs))
-	for i, r := range results {
-		ids[i], loaded[i], rejected[i] = msgs[i].ID, int32(r.Loaded), int32(r.Rejected)
-	}
-	_, err := tx.Exec(ctx, `
-		UPDATE ingest_ledger l SET rows_loaded = u.loaded, rows_rejected = u.rejected, committed_at = clock_timestamp()
-		FROM unnest($1::text[], $2::int[], $3::int[]) AS u(id, loaded, rejected)
-		WHERE l.message_id = u.id`, ids, loaded, rejected)
-	if err != nil {
-		return fmt.Errorf("update ledger: %w", err)
 	}
 	return nil
 }
