@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"strings"
 
 	"github.com/tributary-dev/tributary/shared/contracts"
 	"github.com/tributary-dev/tributary/shared/ingest"
@@ -39,7 +40,7 @@ type cutter struct {
 }
 
 func newCutter(d *contracts.Declaration, headStart, maxPart int64) *cutter {
-	return &cutter{contract: d, maxPart: maxPart, headStart: headStart, head: make([]byte, 0, 4096)}
+	return &cutter{contract: d, maxPart: maxPart, headStart: headStart, head: make([]byte, 0, 256)}
 }
 
 // newLineCutter cuts the lines of content without a header (NDJSON).
@@ -118,7 +119,7 @@ func (c *cutter) checkHeader(start, end int64, line int) error {
 		return reject("the first row (line %d) is longer than %d bytes; want %s", line, maxHeaderBytes, want)
 	}
 	raw := c.head[from:to]
-	fields, err := csv.NewReader(bytes.NewReader(raw)).Read()
+	fields, err := headerFields(raw)
 	if err != nil {
 		return reject("the header (line %d) is not valid CSV: %v", line, err)
 	}
@@ -129,6 +130,18 @@ func (c *cutter) checkHeader(start, end int64, line int) error {
 		return c.keepColumns(raw, line)
 	}
 	return nil
+}
+
+// headerFields reads the fields of a header line. A line without quotes
+// or a carriage return before its end is its text split at commas, as
+// encoding/csv reads it, without the reader's 4 KiB buffer (most files are
+// small, and each paid for one); any other line is read by encoding/csv.
+func headerFields(raw []byte) ([]string, error) {
+	line := bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("\n")), []byte("\r"))
+	if len(line) > 0 && bytes.IndexAny(line, "\"\r\n") < 0 {
+		return strings.Split(string(line), ","), nil
+	}
+	return csv.NewReader(bytes.NewReader(raw)).Read()
 }
 
 // keepColumns keeps a by_name header line, as written, for every part. It
