@@ -51,27 +51,15 @@ func (w *Watcher) finishMove(it item, info fs.FileInfo) bool {
 const maxNumbered = 1000
 
 // moveTo moves src into dir under name, or under name with a counter when
-// that is taken: an archived or rejected file is never overwritten. A hard
-// link then an unlink makes the move atomic and no-clobber (a crash in
-// between is finished by finishMove); where links are impossible (a
-// directory) a rename that never replaces is used. The name is
-// shortened if needed to leave room for a suffix of room bytes (".reason").
+// that is taken: an archived or rejected file is never overwritten. The
+// move is a rename that never replaces (renameat2 RENAME_NOREPLACE: one
+// system call, atomic); where the filesystem lacks it, a hard link then an
+// unlink, and a crash between the two is finished by finishMove. The name
+// is shortened if needed to leave room for a suffix of room bytes
+// (".reason").
 func (w *Watcher) moveTo(src, dir, name string, room int) (string, error) {
 	for i := 0; i < maxNumbered; i++ {
 		dst := path.Join(dir, fitted(name, i, room))
-		err := w.link(src, dst)
-		if err == nil {
-			if err := w.remove(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return "", fmt.Errorf("remove %s after linking: %w", src, err)
-			}
-			return dst, nil
-		}
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
 		switch err := w.renameNoReplace(src, dst); {
 		case err == nil:
 			return dst, nil
