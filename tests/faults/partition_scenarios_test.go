@@ -223,6 +223,10 @@ func (p *partitioner) loaderCutHoldingBatch() {
 // ledger keep it from loading twice.
 func (p *partitioner) watcherCutBeforeAck() {
 	ctx := context.Background()
+	// From a stream with a leader: the heals before may still be settling
+	// (a run once cut the watcher while the cluster had no quorum, and
+	// nothing could be stored for a minute).
+	p.leader()
 	before := p.lastSeq(ctx)
 	archived := len(names(p.t, p.c.Data.Path(datadir.Archive)))
 	cut := time.Now()
