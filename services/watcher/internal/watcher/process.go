@@ -111,28 +111,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	file := publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: got.parts, Layout: layout}
 	sent := published{it: it, log: log, contract: c.Name, layout: layout, st: st, start: start}
 	if w.bundles != nil && bundleable(layout, maxPart) {
-		entry, err := w.pub.Entry(file)
-		// A file read whole into memory (see smallFile) gives the body
-		// inspect hashed, checked unchanged above; a larger one (a
-		// compressed file that expands to little) was read again.
-		if err == nil && st.Size() >= smallFile && changed(f, st) {
-			err = split.ErrChanged
-		}
-		switch {
-		case errors.Is(err, split.ErrChanged):
-			w.changedWhileRead(log, claimed)
-			return false
-		case err != nil:
-			log.Error("cannot read file; will retry", logging.Err(err))
-			return false
-		}
-		err = w.bundles.Add(ctx, c.Name, entry, func(err error) {
-			if err == nil {
-				w.archive(sent)
-			}
-			w.dequeue(claimed)
-		})
-		return err == nil // if not, stopping: the file stays claimed for the next start
+		return w.bundle(ctx, file, f, sent)
 	}
 	if err := w.pub.PublishFile(ctx, file); err != nil {
 		if ctx.Err() == nil {
@@ -142,6 +121,34 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	}
 	w.archive(sent)
 	return false
+}
+
+// bundle hands a small file to the bundler (see package bundle); it is
+// archived once its bundle is stored. It reports whether the file is on
+// its way.
+func (w *Watcher) bundle(ctx context.Context, file publish.File, f dirfd.Reader, p published) (pending bool) {
+	entry, err := w.pub.Entry(file)
+	// A file read whole into memory (see smallFile) gives the body inspect
+	// hashed, checked unchanged before; a larger one (a compressed file
+	// that expands to little) was read again.
+	if err == nil && p.st.Size() >= smallFile && changed(f, p.st) {
+		err = split.ErrChanged
+	}
+	switch {
+	case errors.Is(err, split.ErrChanged):
+		w.changedWhileRead(p.log, p.it.path)
+		return false
+	case err != nil:
+		p.log.Error("cannot read file; will retry", logging.Err(err))
+		return false
+	}
+	err = w.bundles.Add(ctx, file.Contract, entry, func(err error) {
+		if err == nil {
+			w.archive(p)
+		}
+		w.dequeue(p.it.path)
+	})
+	return err == nil // if not, stopping: the file stays claimed for the next start
 }
 
 // bundleable reports whether a file goes into a bundle with others (see
