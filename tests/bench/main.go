@@ -165,12 +165,24 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 		}
 	}
 	if has("latency") {
-		p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("latency, %d events/s", o.LatencyRate), Loaders: o.Loaders, Variant: b.variants[0],
-			Offered: &Offered{Rate: o.LatencyRate, RowsPerFile: o.LatencyRowsPerFile, Duration: o.LatencyDuration}})
-		if err != nil {
-			return err
+		// The working tree's, then -compare's: latency before and after,
+		// with the first kind of -ids (v4: the live generator's rewritten).
+		var env []string
+		if o.IDs[0] == idsV4 {
+			env = []string{generatorV4}
 		}
-		r.Latency = &p
+		for i, v := range b.variants {
+			p, err := b.pipeline(ctx, PipelineSpec{Name: fmt.Sprintf("latency, %d events/s", o.LatencyRate) + v.suffix(), Loaders: o.Loaders, Variant: v, Env: env,
+				Offered: &Offered{Rate: o.LatencyRate, RowsPerFile: o.LatencyRowsPerFile, Duration: o.LatencyDuration}})
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				r.Latency = &p
+			} else {
+				r.LatencyCompare = &p
+			}
+		}
 	}
 	return nil
 }

@@ -70,7 +70,7 @@ func parseOptions(args []string) (Options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	runs := fs.String("runs", "copy,pipeline,backlog,latency", "what to run, comma separated: "+strings.Join(allRuns, ",")+" (or all), or "+runGrowth+" (preloads the table to -growth-sizes: see go tool task bench:growth)")
-	ids := fs.String("ids", idsV4, "event ids of the datasets: v4 (random, as real producers write them; the bench rewrites the generator's), v7 (time-ordered, the generator's own) or both (every dataset run once with each); the latency run's live generator always writes v7")
+	ids := fs.String("ids", idsV4, "event ids of the datasets: v4 (random, as real producers write them; the bench rewrites the generator's), v7 (time-ordered, the generator's own) or both (every dataset run once with each); the latency run's live generator writes the first kind")
 	fs.Int64Var(&o.Rows, "rows", 1_000_000, "rows of the dataset shared by COPY and the pipeline")
 	fs.IntVar(&o.RowsPerFile, "rows-per-file", 10_000, "rows per file of that dataset")
 	copyConns := fs.String("copy-conns", "1,2,4", "connections of each baseline COPY run")

@@ -11,15 +11,17 @@ import (
 
 // Report is everything one invocation measured; it is saved as JSON.
 type Report struct {
-	Started time.Time     `json:"started"`
-	Machine Machine       `json:"machine"`
-	Options Options       `json:"options"`
-	Summary Summary       `json:"summary"`
-	Sets    []*Set        `json:"sets,omitempty"` // COPY against the pipeline, by kind and ids
-	Latency *PipelineRun  `json:"latency,omitempty"`
-	Memory  []PipelineRun `json:"memory,omitempty"`
-	Scale   []PipelineRun `json:"scale,omitempty"`
-	Formats []FormatRun   `json:"formats,omitempty"`
+	Started time.Time    `json:"started"`
+	Machine Machine      `json:"machine"`
+	Options Options      `json:"options"`
+	Summary Summary      `json:"summary"`
+	Sets    []*Set       `json:"sets,omitempty"` // COPY against the pipeline, by kind and ids
+	Latency *PipelineRun `json:"latency,omitempty"`
+	// LatencyCompare is the latency run of -compare's build.
+	LatencyCompare *PipelineRun  `json:"latency_compare,omitempty"`
+	Memory         []PipelineRun `json:"memory,omitempty"`
+	Scale          []PipelineRun `json:"scale,omitempty"`
+	Formats        []FormatRun   `json:"formats,omitempty"`
 	// FormatsMemory are the formats runs of one large file each.
 	FormatsMemory []FormatRun   `json:"formats_memory,omitempty"`
 	Growth        []GrowthPoint `json:"growth,omitempty"`
@@ -75,8 +77,10 @@ func (r *Report) singleCopy(ids string) float64 {
 // others are the pipeline runs outside sets.
 func (r *Report) others() []*PipelineRun {
 	var out []*PipelineRun
-	if r.Latency != nil {
-		out = append(out, r.Latency)
+	for _, l := range []*PipelineRun{r.Latency, r.LatencyCompare} {
+		if l != nil {
+			out = append(out, l)
+		}
 	}
 	for i := range r.Memory {
 		out = append(out, &r.Memory[i])
