@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,12 +17,6 @@ type Store struct {
 	table   *schema.Table
 	headers *headers
 	now     func() time.Time
-	// copying lets one of the loader's workers at a time stream rows into
-	// the table. Two COPYs at once into a table whose keys lead with time
-	// fight over the same rightmost index pages: PostgreSQL then spends
-	// half as much CPU again per row. The other worker fetches, reads the
-	// ledger and commits meanwhile, so the table is fed without a pause.
-	copying sync.Mutex
 }
 
 // New returns a Store on pool loading into table.
@@ -79,9 +72,29 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 			return err
 		}
 		groups, misfits := s.headers.group(todo)
-		rejects, results, err := s.copyGroups(ctx, tx, todo, plans, groups, mode)
-		if err != nil {
-			return err
+		var rejects []reject
+		results := make([]Outcome, len(todo))
+		for _, mappings := range groups {
+			src := newRowSource(todo, plans, mappings, mode == copyDedupe)
+			var dups []reject // rows counted as loaded that were not: duplicates, refused rows
+			switch mode {
+			case copyDedupe:
+				dups, err = copyDeduplicated(ctx, tx, s.table, src)
+			case copyIsolate:
+				dups, err = copyIsolating(ctx, tx, s.table, src)
+			default:
+				err = copyRows(ctx, tx, s.table.QualifiedName(), src.columns(), src)
+			}
+			if err != nil {
+				return err
+			}
+			rejects = append(append(rejects, src.rejects...), dups...)
+			for i, n := range src.loaded {
+				results[i].Loaded += n
+			}
+			for _, d := range dups {
+				results[d.msg].Loaded--
+			}
 		}
 		if err := insertRejects(ctx, tx, s.table.Contract, todo, rejects); err != nil {
 			return err
@@ -107,42 +120,6 @@ func (s *Store) apply(ctx context.Context, msgs []Message, mode copyMode) ([]Out
 		return nil
 	})
 	return out, err
-}
-
-// copyGroups streams the rows of each group of todo (the messages that
-// share a header) into the table, and returns the rejected rows and what
-// each message loaded.
-func (s *Store) copyGroups(ctx context.Context, tx pgx.Tx, todo []Message, plans []rowFilter, groups [][]*schema.Mapping, mode copyMode) ([]reject, []Outcome, error) {
-	s.copying.Lock()
-	defer s.copying.Unlock()
-	var rejects []reject
-	results := make([]Outcome, len(todo))
-	for _, mappings := range groups {
-		src := newRowSource(todo, plans, mappings, mode == copyDedupe)
-		var (
-			dups []reject // rows counted as loaded that were not: duplicates, refused rows
-			err  error
-		)
-		switch mode {
-		case copyDedupe:
-			dups, err = copyDeduplicated(ctx, tx, s.table, src)
-		case copyIsolate:
-			dups, err = copyIsolating(ctx, tx, s.table, src)
-		default:
-			err = copyRows(ctx, tx, s.table.QualifiedName(), src.columns(), src)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		rejects = append(append(rejects, src.rejects...), dups...)
-		for i, n := range src.loaded {
-			results[i].Loaded += n
-		}
-		for _, d := range dups {
-			results[d.msg].Loaded--
-		}
-	}
-	return rejects, results, nil
 }
 
 // copyRows streams src into table (quoted) with a binary COPY.
