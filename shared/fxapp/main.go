@@ -3,6 +3,8 @@ package fxapp
 import (
 	"errors"
 	"io"
+	"os"
+	"runtime/debug"
 
 	"github.com/tributary-dev/tributary/shared/config"
 	"go.uber.org/fx"
@@ -20,5 +22,24 @@ func Main[C any](name, summary string, args []string, usage io.Writer, module fu
 	if err != nil {
 		return err
 	}
+	limitMemory()
 	return Run(fx.New(module(cfg)))
+}
+
+// defaultMemoryLimit is the soft memory limit of a service whose
+// environment sets no GOMEMLIMIT. The services keep little: what grows
+// their memory is garbage, in bursts (a scan listing 100,000 landed files,
+// a batch of thousands of small files decoded). Without a limit the heap
+// doubles past each burst before the collector runs (a watcher draining
+// 100,000 ten-row files peaked at 95 MB resident); with one the collector
+// runs earlier near it instead. A soft limit: a service that needs more
+// takes more, it only collects more often.
+const defaultMemoryLimit = 48 << 20
+
+// limitMemory applies defaultMemoryLimit unless GOMEMLIMIT, which the Go
+// runtime reads itself, is set.
+func limitMemory() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 }
