@@ -153,3 +153,15 @@ func TestShutdownWhileABundleIsHeldHandsItBack(t *testing.T) {
 		t.Errorf("the attempt stayed counted (%d): a hand-back must take it back", n)
 	}
 }
+
+// A bundle sent again in other company (its watcher could not archive its
+// files) holds files the ledger has: they are skipped, and counted so, as
+// files, not as the one message that carried them.
+func TestBundleOfFilesLoadedBeforeIsAckedAndCounted(t *testing.T) {
+	st := &fakeStore{committed: map[string]bool{partID('a'): true, partID('b'): true}}
+	b := bundleMsg(t, 5, 1, 'a', 'b', 'c')
+	newTestLoader(st, &fakeDLQ{}).handle(context.Background(), msgs(b))
+	if b.outcome() != "ack" {
+		t.Fatalf("settled %q, want ack", b.outcome())
+	}
+}

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -208,13 +209,19 @@ func (b *fakeBudget) count(id string) int {
 	return b.attempts[id]
 }
 
+// nopObserver drops what it is told, but refuses counts the real metrics
+// would refuse: a Prometheus counter panics when asked to decrease.
 type nopObserver struct{}
 
-func (nopObserver) BatchCommitted(int, int, int, int, time.Duration) {}
-func (nopObserver) Landed(time.Duration)                             {}
-func (nopObserver) Redelivered()                                     {}
-func (nopObserver) Retried()                                         {}
-func (nopObserver) DeadLettered()                                    {}
+func (nopObserver) BatchCommitted(messages, _, _, skipped int, _ time.Duration) {
+	if skipped > messages {
+		panic(fmt.Sprintf("a batch of %d messages skipped %d: applied would be negative", messages, skipped))
+	}
+}
+func (nopObserver) Landed(time.Duration) {}
+func (nopObserver) Redelivered()         {}
+func (nopObserver) Retried()             {}
+func (nopObserver) DeadLettered()        {}
 
 // newTestLoader is a loader with a budget of 3 failed attempts, kept by a
 // fakeBudget (l.budget) whose ledger is st's.

@@ -238,7 +238,7 @@ func (l *Loader) logCommitted(batch []delivery, out []store.Outcome, took time.D
 			}
 		}
 	}
-	l.obs.BatchCommitted(len(batch), loaded, rejected, skipped, took)
+	l.obs.BatchCommitted(entries, loaded, rejected, skipped, took)
 	l.log.Info("batch committed", "messages", len(batch), "files", entries, logging.KeyRows, loaded, "rejected", rejected,
 		"already_loaded", skipped, logging.KeyTook, took.Round(time.Microsecond))
 }

@@ -48,6 +48,10 @@ type JetStream interface {
 
 // Observer is told what happens, for metrics.
 type Observer interface {
+	// BatchCommitted reports a committed transaction: the messages it
+	// applied or skipped (a bundle's files each count as one), the rows
+	// it loaded and rejected, the messages among them it skipped as
+	// already loaded, and how long it took.
 	BatchCommitted(messages, loaded, rejected, skipped int, took time.Duration)
 	Landed(latency time.Duration)
 	Redelivered()
