@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tributary-dev/tributary/shared/contract"
 	"github.com/tributary-dev/tributary/shared/datadir"
+	"github.com/tributary-dev/tributary/shared/ingest"
 	"github.com/tributary-dev/tributary/tests/harness"
 	"go.uber.org/fx"
 )
@@ -23,7 +24,7 @@ import (
 // (both see every inotify event). Claims by atomic rename must give each
 // file to one watcher: a subscriber on the ingest subject sees every
 // publish, duplicates included (the stream would drop a duplicate
-// silently), and must see each file exactly once.
+// silently), and must see each file exactly once, alone or inside a bundle.
 func TestTwoWatchersPublishEachFileOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 files")
@@ -37,12 +38,23 @@ func TestTwoWatchersPublishEachFileOnce(t *testing.T) {
 	defer nc.Close()
 	var mu sync.Mutex
 	seen := map[string]int{}
-	observed := 0
+	observed, publishes := 0, 0
+	var malformed error
 	sub, err := nc.Subscribe("ingest.data", func(m *nats.Msg) {
 		mu.Lock()
 		defer mu.Unlock()
-		seen[m.Header.Get(nats.MsgIdHdr)]++
-		observed++
+		publishes++
+		entries := []ingest.Entry{{Header: m.Header, Data: m.Data}}
+		if ingest.IsBundle(m.Header) {
+			var err error
+			if entries, err = ingest.Unbundle(m.Header, m.Data); err != nil {
+				malformed = err
+			}
+		}
+		for _, e := range entries {
+			seen[e.Header.Get(nats.MsgIdHdr)]++
+			observed++
+		}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +92,16 @@ func TestTwoWatchersPublishEachFileOnce(t *testing.T) {
 	state := stream.CachedInfo().State
 	mu.Lock()
 	defer mu.Unlock()
-	var w [2]float64
+	var w, msgs [2]float64
 	for i, reg := range regs {
-		w[i] = env.Counter(reg, "tributary_watcher_messages_published_total")
+		w[i] = env.Counter(reg, "tributary_watcher_files_archived_total")
+		msgs[i] = env.Counter(reg, "tributary_watcher_messages_published_total")
 	}
-	t.Logf("%d files in %v: w1 published %.0f, w2 published %.0f; subject saw %d publishes of %d distinct ids; stream holds %d messages, last sequence %d",
-		files, took.Round(time.Millisecond), w[0], w[1], observed, len(seen), state.Msgs, state.LastSeq)
+	t.Logf("%d files in %v: w1 published %.0f in %.0f messages, w2 %.0f in %.0f; subject saw %d publishes holding %d files of %d distinct ids; stream holds %d messages, last sequence %d",
+		files, took.Round(time.Millisecond), w[0], msgs[0], w[1], msgs[1], publishes, observed, len(seen), state.Msgs, state.LastSeq)
+	if malformed != nil {
+		t.Errorf("a published bundle does not unpack: %v", malformed)
+	}
 	if observed != files || len(seen) != files {
 		t.Errorf("%d publishes of %d distinct files, want %d of %d", observed, len(seen), files, files)
 	}
@@ -94,8 +110,8 @@ func TestTwoWatchersPublishEachFileOnce(t *testing.T) {
 			t.Errorf("%s published %d times", id, n)
 		}
 	}
-	if state.Msgs != files || state.LastSeq != files {
-		t.Errorf("stream holds %d messages up to sequence %d, want %d", state.Msgs, state.LastSeq, files)
+	if state.Msgs != uint64(publishes) || state.LastSeq != uint64(publishes) || msgs[0]+msgs[1] != float64(publishes) {
+		t.Errorf("stream holds %d messages up to sequence %d, watchers published %.0f, want the %d the subject saw", state.Msgs, state.LastSeq, msgs[0]+msgs[1], publishes)
 	}
 	if w[0]+w[1] != files || w[0] == 0 || w[1] == 0 {
 		t.Errorf("watchers published %.0f and %.0f, want both a share of %d", w[0], w[1], files)
