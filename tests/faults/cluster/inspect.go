@@ -84,8 +84,12 @@ func (c *Cluster) TerminateLoaderBackends(ctx context.Context, wait time.Duratio
 
 // Reconcile runs `ctl reconcile` against the cluster and returns its
 // output and exit error.
-func (c *Cluster) Reconcile(ctx context.Context) (string, error) {
-	path, args, dbURL := filepath.Join(c.Bin, "ctl"), []string{"reconcile"}, c.DBURL
+func (c *Cluster) Reconcile(ctx context.Context) (string, error) { return c.Ctl(ctx, "reconcile") }
+
+// Ctl runs ctl with args against the cluster and returns its output and
+// exit error.
+func (c *Cluster) Ctl(ctx context.Context, args ...string) (string, error) {
+	path, dbURL := filepath.Join(c.Bin, "ctl"), c.DBURL
 	if c.Net != nil { // from the hub, where NATS is; PostgreSQL on its socket as the services reach it
 		path, args = "ip", append([]string{"netns", "exec", c.Net.Hub(), path}, args...)
 		dbURL = c.vars["DATABASE_URL"]
