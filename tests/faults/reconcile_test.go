@@ -22,7 +22,9 @@ func TestReconcileFindsFilesPublishedButNotLoaded(t *testing.T) {
 	c := cluster.New(t, bin, cluster.Options{NATS: cluster.NATSOptions{SyncAlways: true}, Vars: map[string]string{
 		"CONSUMER_MAX_DELIVER": "2",
 	}})
-	c.Watcher(nil) // and no loader
+	// One message per file, so that one file can be lost alone (reconcile
+	// reading bundles: TestReconcileReadsBundles in ctl's reconcile).
+	c.Watcher(map[string]string{"WATCHER_BUNDLE_FILES": "1"}) // and no loader
 	for name, prefix := range map[string]string{"loads.csv": "loads", "refused.csv": "refused", "lost.csv": "lost"} {
 		land(t, c, name, csvFile(prefix, 50))
 	}
