@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 		}
 		defer func() { _ = inst.stop(b.opts.Keep) }()
 		b.opts.Database = inst.adminURL
-		b.log.Info("private PostgreSQL started", "url", inst.adminURL, "conf", opts.PostgresConf)
+		b.log.Info("private PostgreSQL started", "url", inst.adminURL, "conf", opts.PostgresConf, "dir", inst.dir)
 	}
 	b.variants = []variant{{Label: "working tree", bin: b.opts.Bin, migrate: true}}
 	if opts.Compare != "" {

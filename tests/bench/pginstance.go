@@ -43,6 +43,14 @@ func startPostgres(ctx context.Context, dir, conf string) (*pgInstance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cred != nil && !reachable(dir, cred) {
+		// A clone under a private directory (mktemp -d, a 0700 home) cannot
+		// be entered by the postgres user: the server lives in the system's
+		// temporary directory instead, on its own.
+		if dir, err = os.MkdirTemp("", "tributary-bench-postgres-"); err != nil {
+			return nil, err
+		}
+	}
 	p := &pgInstance{dir: dir}
 	data, sock := filepath.Join(dir, "data"), filepath.Join(dir, "sock")
 	for _, d := range []string{dir, sock} {
@@ -140,6 +148,28 @@ func (p *pgInstance) stop(keep bool) error {
 		return nil
 	}
 	return os.RemoveAll(p.dir)
+}
+
+// reachable says whether the server's user may enter every directory on
+// the way to dir (the ones that exist: the rest are made and handed over).
+func reachable(dir string, cred *syscall.Credential) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(d, &st); err == nil {
+			mode := st.Mode
+			ok := mode&0o001 != 0 || (st.Uid == cred.Uid && mode&0o100 != 0) || (st.Gid == cred.Gid && mode&0o010 != 0)
+			if !ok {
+				return false
+			}
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
 }
 
 func serverUser() (*syscall.Credential, error) {
