@@ -30,6 +30,10 @@ import (
 	"github.com/tributary-dev/tributary/tests/harness"
 )
 
+// workingTree labels the runs of the code being measured; -compare's
+// build is labelled by its commit.
+const workingTree = "working tree"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -97,7 +101,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*Report, error) {
 		b.opts.Database = inst.adminURL
 		b.log.Info("private PostgreSQL started", "url", inst.adminURL, "conf", opts.PostgresConf, "dir", inst.dir)
 	}
-	b.variants = []variant{{Label: "working tree", bin: b.opts.Bin, migrate: true}}
+	b.variants = []variant{{Label: workingTree, bin: b.opts.Bin, migrate: true}}
 	if opts.Compare != "" {
 		v, remove, err := b.buildRef(ctx, opts.Compare)
 		if err != nil {

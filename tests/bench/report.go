@@ -47,9 +47,11 @@ type Summary struct {
 	Repeats         int     `json:"repeats"`                           // set figures are medians of that many runs
 	LatencyP50      float64 `json:"latency_p50_ms,omitempty"`          // target <= 25
 	LatencyP99      float64 `json:"latency_p99_ms,omitempty"`          // target <= 100
-	MaxServiceRSSMB float64 `json:"max_service_peak_rss_mb,omitempty"` // target <= 64 (watcher, loader)
-	Runs            int     `json:"runs"`
-	Contended       int     `json:"contended_runs"`
+	MaxServiceRSSMB float64 `json:"max_service_peak_rss_mb,omitempty"` // target <= 64 (watcher, loader of the working tree)
+	// CompareServiceRSSMB is the same for -compare's build.
+	CompareServiceRSSMB float64 `json:"compare_max_service_peak_rss_mb,omitempty"`
+	Runs                int     `json:"runs"`
+	Contended           int     `json:"contended_runs"`
 }
 
 // setsOf returns the sets of one kind, in run order.
@@ -125,8 +127,12 @@ func (r *Report) summarize() {
 	}
 	for _, p := range r.pipelines() {
 		for _, svc := range p.Services {
-			if svc.Name != "nats-server" && svc.Name != "generator" {
+			switch {
+			case svc.Name == "nats-server" || svc.Name == "generator":
+			case p.Variant == workingTree:
 				s.MaxServiceRSSMB = max(s.MaxServiceRSSMB, svc.PeakRSSMB)
+			default:
+				s.CompareServiceRSSMB = max(s.CompareServiceRSSMB, svc.PeakRSSMB)
 			}
 		}
 	}

@@ -64,6 +64,9 @@ func (r *Report) printSummary(out io.Writer) {
 	if s := r.Summary; s.MaxServiceRSSMB > 0 {
 		fmt.Fprintf(out, "largest peak RSS of a service: %.1f MB (target <= 64 MB)\n", s.MaxServiceRSSMB)
 	}
+	if s := r.Summary; s.CompareServiceRSSMB > 0 {
+		fmt.Fprintf(out, "largest peak RSS of a service @ %s: %.1f MB\n", r.Options.Compare, s.CompareServiceRSSMB)
+	}
 }
 
 // printScale shows the scale runs as a matrix: rows/s by file size and
