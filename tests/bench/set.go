@@ -43,7 +43,7 @@ type SetSummary struct {
 	Pipeline      float64 `json:"pipeline_rows_per_second,omitempty"`
 	FilesPerSec   float64 `json:"pipeline_files_per_second,omitempty"`
 	VsSingleCopy  float64 `json:"pipeline_vs_single_copy,omitempty"` // target >= 1.0
-	VsBestCopy    float64 `json:"pipeline_vs_best_copy,omitempty"`   // stretch >= 0.8
+	VsBestCopy    float64 `json:"pipeline_vs_best_copy,omitempty"`   // target >= 1.0
 	CPUPerMillion CPUUse  `json:"pipeline_cpu_seconds_per_million_rows,omitempty"`
 	Compare       string  `json:"compare,omitempty"` // -compare's variant
 	CompareRate   float64 `json:"compare_rows_per_second,omitempty"`
