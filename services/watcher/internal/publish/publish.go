@@ -67,6 +67,17 @@ func (p *Publisher) MaxPartBytes(limit int64) int64 {
 	return limit
 }
 
+// bundleShareOfStream bounds a bundle to this fraction of the stream's
+// byte limit (Discard New), so that it is stored once the loader has freed
+// that much: a bundle larger than the whole stream would be refused forever.
+const bundleShareOfStream = 8
+
+// MaxBundleBytes is the largest body a bundle may have: MaxPartBytes of
+// limit, and at most an eighth of the stream's byte limit.
+func (p *Publisher) MaxBundleBytes(limit int64) int64 {
+	return min(p.MaxPartBytes(limit), max(p.settings.MaxBytes/bundleShareOfStream, 1))
+}
+
 // Prepare creates or updates the stream the watcher owns, retrying until
 // NATS answers. Stream settings live in package ingest.
 func (p *Publisher) Prepare(ctx context.Context) error {

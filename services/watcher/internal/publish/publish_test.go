@@ -176,3 +176,18 @@ func TestPublishSendsOnlyTheBeginningOfARowLargerThanAMessage(t *testing.T) {
 		t.Errorf("oversized part = %+v with %d bytes, want the row's size, line 5 and its first 2048 bytes", part, len(m.Data))
 	}
 }
+
+// A bundle takes at most an eighth of the stream's byte limit: one larger
+// than the stream (Discard New) would be refused forever, and the files in
+// it with it, however much the loader drained.
+func TestABundleFitsInAnEighthOfTheStream(t *testing.T) {
+	s := settings()
+	s.MaxBytes = 256 << 10
+	p, _, _ := setup(t, s)
+	if got := p.MaxBundleBytes(1 << 20); got != 32<<10 {
+		t.Errorf("a bundle may take %d bytes of a %d-byte stream, want %d", got, s.MaxBytes, 32<<10)
+	}
+	if got, part := p.MaxBundleBytes(16<<10), p.MaxPartBytes(16<<10); got != part {
+		t.Errorf("a bundle may take %d bytes, want the part limit %d when it is the smaller", got, part)
+	}
+}

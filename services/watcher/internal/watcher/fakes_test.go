@@ -62,6 +62,8 @@ func (p *fakePublisher) MaxPartBytes(limit int64) int64 {
 	return limit
 }
 
+func (p *fakePublisher) MaxBundleBytes(limit int64) int64 { return limit }
+
 func (p *fakePublisher) PublishFile(ctx context.Context, f publish.File) error {
 	body := make([]byte, f.Layout.Size)
 	if _, err := f.Content.ReadAt(body, 0); err != nil {

@@ -35,6 +35,7 @@ type Contracts interface {
 type Publisher interface {
 	Prepare(ctx context.Context) error
 	MaxPartBytes(limit int64) int64
+	MaxBundleBytes(limit int64) int64
 	PublishFile(ctx context.Context, f publish.File) error
 	PublishRejection(ctx context.Context, contract string, r ingest.Rejection) error
 	// Entry and SendEntries send small files together; see package bundle.
@@ -174,7 +175,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	if w.cfg.BundleFiles > 1 {
-		w.bundles = bundle.New(w.pub, bundle.Limits{Entries: w.cfg.BundleFiles, Bytes: func() int64 { return w.pub.MaxPartBytes(w.cfg.MaxPartBytes) }})
+		w.bundles = bundle.New(w.pub, bundle.Limits{Entries: w.cfg.BundleFiles, Bytes: func() int64 { return w.pub.MaxBundleBytes(w.cfg.MaxPartBytes) }})
 		wg.Go(func() { w.bundles.Run(ctx) })
 	}
 	for range w.cfg.Workers {
