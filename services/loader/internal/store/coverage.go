@@ -96,7 +96,7 @@ func planParts(ctx context.Context, tx pgx.Tx, msgs []Message) ([]rowFilter, map
 // and returns their ids. A file another loader is recording now makes the
 // insert wait for that loader's outcome.
 func recordNewFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes, los, his []int64) (map[string]bool, error) {
-	rows, err := tx.Query(ctx, `
+	return queryIDs(ctx, tx, "record files", `
 		INSERT INTO ingest_files (file_id, size_bytes, loaded, loaded_at)
 		SELECT id, max(size), range_agg(int8range(lo, hi)),
 		       CASE WHEN range_agg(int8range(lo, hi)) @> int8range(0, max(size)) THEN clock_timestamp() END
@@ -104,18 +104,6 @@ func recordNewFiles(ctx context.Context, tx pgx.Tx, ids []string, sizes, los, hi
 		GROUP BY id ORDER BY id
 		ON CONFLICT (file_id) DO NOTHING
 		RETURNING file_id`, ids, sizes, los, his)
-	if err != nil {
-		return nil, fmt.Errorf("record files: %w", err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("record files: %w", err)
-	}
-	fresh := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		fresh[id] = true
-	}
-	return fresh, nil
 }
 
 // lockFiles locks the rows of files already recorded and returns what

@@ -151,16 +151,17 @@ func dedupeStatement(t *schema.Table, staging string) string {
 // ledger rows are written last. Without a sequence column only a batch of
 // one file can tell.
 func (s *rowSource) loadedBy(seq *int64) *string {
-	var found []string
+	var name *string
 	for _, m := range s.msgs {
 		if seq == nil || m.source() == *seq {
-			found = append(found, m.FileName())
+			if name != nil {
+				return nil // more than one: cannot tell
+			}
+			n := m.FileName()
+			name = &n
 		}
 	}
-	if len(found) != 1 {
-		return nil
-	}
-	return &found[0]
+	return name
 }
 
 // streamSeqOf is ingest.StreamSeqOf in SQL, of the bigint expression v.

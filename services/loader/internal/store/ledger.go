@@ -38,17 +38,9 @@ func unrecorded(ctx context.Context, tx pgx.Tx, msgs []Message) ([]int, error) {
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
-	rows, err := tx.Query(ctx, "SELECT message_id FROM ingest_ledger WHERE message_id = ANY($1::text[])", ids)
+	seen, err := queryIDs(ctx, tx, "read ledger", "SELECT message_id FROM ingest_ledger WHERE message_id = ANY($1::text[])", ids)
 	if err != nil {
-		return nil, fmt.Errorf("read ledger: %w", err)
-	}
-	recorded, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("read ledger: %w", err)
-	}
-	seen := make(map[string]bool, len(msgs))
-	for _, id := range recorded {
-		seen[id] = true
+		return nil, err
 	}
 	var fresh []int
 	for i, m := range msgs {
@@ -116,4 +108,22 @@ func insertLedger(ctx context.Context, tx pgx.Tx, msgs []Message, results []Outc
 		return errRaced
 	}
 	return nil
+}
+
+// queryIDs runs a statement returning one text column and gives the set of
+// values it returned; what names the step in its error.
+func queryIDs(ctx context.Context, tx pgx.Tx, what, sql string, args ...any) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
 }

@@ -78,11 +78,6 @@ func (w *Watcher) remove(p string) error {
 	return d.Remove(name)
 }
 
-// link gives the file at src the second name dst, never replacing a file.
-func (w *Watcher) link(src, dst string) error {
-	return w.between(src, dst, (*dirfd.Dir).Link)
-}
-
 // renameNoReplace moves the file at src to dst, never replacing a file.
 func (w *Watcher) renameNoReplace(src, dst string) error {
 	return w.between(src, dst, (*dirfd.Dir).RenameNoReplace)
