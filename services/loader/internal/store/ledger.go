@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // The ledger decides "already applied". A batch's transaction first reads
@@ -24,6 +25,16 @@ import (
 // errRaced means a loader committed one of the batch's messages while
 // this transaction loaded it too: rolled back, the batch is applied again.
 var errRaced = errors.New("another loader committed a message of this batch meanwhile")
+
+// raced reports whether err is a race with another loader over the same
+// messages: errRaced, or a deadlock. Two loaders COPYing the same rows in
+// other orders wait on each other's keys in the primary key, and
+// PostgreSQL aborts one of them (40P01); the other commits, and applied
+// again the aborted batch finds those messages in the ledger.
+func raced(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, errRaced) || (errors.As(err, &pgErr) && pgErr.Code == "40P01")
+}
 
 // maxRaces bounds the immediate re-applications after errRaced; past it
 // the error goes back to the caller, which retries with backoff.

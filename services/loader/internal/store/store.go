@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,7 +43,7 @@ func (s *Store) Apply(ctx context.Context, msgs []Message) (out []Outcome, err e
 		}
 	}()
 	out, err = s.apply(ctx, msgs, copyFast)
-	for tries := 1; errors.Is(err, errRaced) && tries < maxRaces; tries++ {
+	for tries := 1; raced(err) && tries < maxRaces; tries++ {
 		out, err = s.apply(ctx, msgs, copyFast) // the ledger now shows what the other loader committed
 	}
 	if isUniqueViolation(err) && len(s.table.Key) > 0 {
