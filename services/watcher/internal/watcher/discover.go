@@ -3,6 +3,7 @@ package watcher
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -30,29 +31,40 @@ func (w *Watcher) ready(name string) {
 // must have settled: one still being written in place is left for later.
 func (w *Watcher) scan() {
 	w.scanClaims()
-	for _, e := range w.list(datadir.Input) {
+	w.each(datadir.Input, func(e fs.DirEntry) bool {
 		if w.ignore(e.Name()) {
-			continue
+			return true
 		}
 		info, err := e.Info()
 		if err != nil {
-			continue
+			return true
 		}
 		if info.Mode().IsRegular() && w.now().Sub(info.ModTime()) < w.cfg.Settle {
-			continue
+			return true
 		}
 		w.take(e.Name(), changeTime(info))
-	}
+		return true
+	})
 }
 
-// scanClaims schedules the files in our claim directory.
+// scanClaims schedules the files in our claim directory, until the queue
+// is full. A backlog waits there, claimed: each refill reads past the
+// files already queued without a stat, so that draining a backlog of n
+// files costs O(n), not a listing and a stat of every claim per refill.
 func (w *Watcher) scanClaims() {
-	for _, c := range w.claims(w.cfg.ID) {
-		if w.isUnsettled(c.path) && w.now().Sub(c.info.ModTime()) < w.cfg.Settle {
-			continue // it changed while it was read: wait until it is quiet
+	w.eachClaim(w.cfg.ID, func(p, name string, e fs.DirEntry) bool {
+		if w.isQueued(p) {
+			return true
 		}
-		w.enqueue(c.item)
-	}
+		info, err := e.Info()
+		if err != nil {
+			return true // gone meanwhile
+		}
+		if w.isUnsettled(p) && w.now().Sub(info.ModTime()) < w.cfg.Settle {
+			return true // it changed while it was read: wait until it is quiet
+		}
+		return w.enqueue(item{path: p, name: name, landedAt: changeTime(info)})
+	})
 }
 
 // take claims input/name and schedules it. The claim happens here, at
@@ -97,44 +109,35 @@ func (w *Watcher) claim(src, name string) (item, error) {
 	return item{}, fmt.Errorf("%d files named %s are claimed already", maxNumbered, name)
 }
 
-// claimed is a file found in a claim directory.
-type claimed struct {
-	item
-	info fs.FileInfo
-}
-
-// claims lists the files claimed by watcher id, slots included, and
-// removes the slots left empty.
-func (w *Watcher) claims(id string) []claimed {
-	var out []claimed
-	for n, slot := range w.slots(id) {
-		entries := w.list(slot)
-		if n > 0 && len(entries) == 0 {
+// eachClaim calls fn with each file claimed by watcher id (its path, the
+// name it landed under), in its claim directory and then in its slots,
+// until fn returns false. Slots left empty are removed.
+func (w *Watcher) eachClaim(id string, fn func(path, name string, e fs.DirEntry) bool) {
+	var slots []string
+	more := w.each(datadir.ClaimDir(id), func(e fs.DirEntry) bool {
+		p := path.Join(datadir.ClaimDir(id), e.Name())
+		switch {
+		case e.IsDir() && datadir.IsClaimSlot(e.Name()):
+			slots = append(slots, p)
+			return true
+		case strings.HasPrefix(e.Name(), "."):
+			return true // not a claim: a hidden name is never claimed
+		}
+		return fn(p, e.Name(), e)
+	})
+	for _, slot := range slots {
+		if !more {
+			return
+		}
+		empty := true
+		more = w.each(slot, func(e fs.DirEntry) bool {
+			empty = false
+			return fn(path.Join(slot, e.Name()), e.Name(), e)
+		})
+		if empty {
 			_ = w.root.Remove(slot) // refused if a file arrived meanwhile
-			continue
-		}
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".") {
-				continue // a slot, listed by slots
-			}
-			if info, err := e.Info(); err == nil {
-				out = append(out, claimed{item{path: path.Join(slot, e.Name()), name: e.Name(), landedAt: changeTime(info)}, info})
-			}
 		}
 	}
-	return out
-}
-
-// slots returns watcher id's claim directory followed by its slots.
-func (w *Watcher) slots(id string) []string {
-	dir := datadir.ClaimDir(id)
-	out := []string{dir}
-	for _, e := range w.list(dir) {
-		if e.IsDir() && datadir.IsClaimSlot(e.Name()) {
-			out = append(out, path.Join(dir, e.Name()))
-		}
-	}
-	return out
 }
 
 // adoptOrphans takes over the claims of watchers that are gone: a watcher
@@ -142,11 +145,14 @@ func (w *Watcher) slots(id string) []string {
 // when the process dies, so a lock we can take belongs to nobody. A slow or
 // blocked watcher keeps its claims however long it takes.
 func (w *Watcher) adoptOrphans() {
-	for _, dir := range w.list(datadir.Claimed) {
-		id := dir.Name()
-		if !dir.IsDir() || id == w.cfg.ID || strings.HasPrefix(id, ".") {
-			continue
+	var gone []string
+	w.each(datadir.Claimed, func(dir fs.DirEntry) bool {
+		if id := dir.Name(); dir.IsDir() && id != w.cfg.ID && !strings.HasPrefix(id, ".") {
+			gone = append(gone, id)
 		}
+		return true
+	})
+	for _, id := range gone {
 		w.adopt(id)
 	}
 }
@@ -164,31 +170,54 @@ func (w *Watcher) adopt(id string) {
 		return
 	}
 	defer unlock()
-	for _, c := range w.claims(id) {
-		it, err := w.claim(c.path, c.name)
+	w.eachClaim(id, func(p, name string, e fs.DirEntry) bool {
+		info, err := e.Info()
 		if err != nil {
-			w.log.Error("cannot adopt a claimed file", logging.KeyFile, logging.SafeName(c.name), "from", id, logging.Err(err))
-			continue
+			return true // gone meanwhile
 		}
-		it.landedAt = c.landedAt
-		w.log.Warn("adopted a file claimed by a watcher that is gone", logging.KeyFile, logging.SafeName(c.name), "from", id)
-		w.enqueue(it)
-	}
-	w.claims(id) // drops the slots just emptied
+		it, err := w.claim(p, name)
+		if err != nil {
+			w.log.Error("cannot adopt a claimed file", logging.KeyFile, logging.SafeName(name), "from", id, logging.Err(err))
+			return true
+		}
+		it.landedAt = changeTime(info)
+		w.log.Warn("adopted a file claimed by a watcher that is gone", logging.KeyFile, logging.SafeName(name), "from", id)
+		w.enqueue(it) // if the queue is full, it waits in our claims
+		return true
+	})
+	w.eachClaim(id, func(string, string, fs.DirEntry) bool { return true }) // drops the slots just emptied
 }
 
-func (w *Watcher) list(dir string) []fs.DirEntry {
+// listChunk is how many entries each reads at a time: a directory of a
+// million files is never held in memory whole.
+const listChunk = 256
+
+// each calls fn with the entries of dir, read a chunk at a time, until fn
+// returns false; it reports whether it read them all.
+func (w *Watcher) each(dir string, fn func(fs.DirEntry) bool) bool {
 	f, err := w.root.Open(dir)
 	if err != nil {
-		w.log.Error("cannot list directory", "dir", dir, logging.Err(err))
-		return nil
+		if !errors.Is(err, fs.ErrNotExist) {
+			w.log.Error("cannot list directory", "dir", dir, logging.Err(err))
+		}
+		return true
 	}
 	defer f.Close()
-	entries, err := f.ReadDir(-1)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		w.log.Error("cannot list directory", "dir", dir, logging.Err(err))
+	for {
+		entries, err := f.ReadDir(listChunk)
+		for _, e := range entries {
+			if !fn(e) {
+				return false
+			}
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return true
+		case err != nil:
+			w.log.Error("cannot list directory", "dir", dir, logging.Err(err))
+			return true
+		}
 	}
-	return entries
 }
 
 // ignore reports whether name is a hidden or temporary file, which a

@@ -270,19 +270,27 @@ func (w *Watcher) isUnsettled(path string) bool {
 	return w.unsettled[path]
 }
 
-// enqueue schedules it unless it is already waiting. When the queue is full
-// the file is left in the claim directory for the next rescan rather than
-// blocking discovery.
-func (w *Watcher) enqueue(it item) {
+// enqueue schedules it unless it is already waiting, and reports whether
+// it is. When the queue is full the file is left in the claim directory
+// for the next rescan rather than blocking discovery.
+func (w *Watcher) enqueue(it item) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.queued[it.path] {
-		return
+		return true
 	}
 	select {
 	case w.queue <- it:
 		w.queued[it.path] = true
+		return true
 	default:
 		w.overflowed = true
+		return false
 	}
+}
+
+func (w *Watcher) isQueued(path string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.queued[path]
 }
