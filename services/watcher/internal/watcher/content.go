@@ -43,9 +43,16 @@ func (w *Watcher) inspect(file dirfd.Reader, name string, size, maxPart int64, c
 	} = file
 	if size < smallFile {
 		// One read for all: small files are most files, and every read
-		// of the file is a system call.
+		// of the file is a system call. A read of a regular file returns
+		// all it holds up to the buffer, a byte more than its size if it
+		// grew; a short count is read on, not taken for the end.
 		buf := make([]byte, size+1)
-		n, err := file.ReadAt(buf, 0)
+		n, err := file.Read(buf)
+		if err == nil && int64(n) < size {
+			var more int
+			more, err = file.ReadAt(buf[n:], int64(n))
+			n += more
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return content{}, fmt.Errorf("read: %w", err)
 		}
