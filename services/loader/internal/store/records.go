@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -40,12 +41,28 @@ type records struct {
 
 // newRecords reads body, whose first byte is on line firstLine of its file.
 // The body holds data rows only: the watcher has already checked and
-// removed the header.
-func newRecords(body []byte, firstLine int) *records {
-	r := csv.NewReader(bytes.NewReader(body))
-	r.FieldsPerRecord = -1 // the field count is checked per row, with a clear reason
+// removed the header. It reads through buf, reset to body: encoding/csv
+// would otherwise allocate a 4 KiB buffer per body, most of the loader's
+// garbage when bodies are small files of a few rows. A records is done
+// with buf once the next one is made.
+func newRecords(body []byte, firstLine int, buf *bodyBuffer) *records {
+	buf.body.Reset(body)
+	buf.lines.Reset(buf.body)
+	r := csv.NewReader(buf.lines) // takes buf.lines as it is: a bufio.Reader of the default size
+	r.FieldsPerRecord = -1        // the field count is checked per row, with a clear reason
 	r.ReuseRecord = true
 	return &records{body: body, csv: r, firstLine: firstLine}
+}
+
+// bodyBuffer is what records reuse from one body to the next.
+type bodyBuffer struct {
+	body  *bytes.Reader
+	lines *bufio.Reader
+}
+
+func newBodyBuffer() *bodyBuffer {
+	body := bytes.NewReader(nil)
+	return &bodyBuffer{body: body, lines: bufio.NewReader(body)}
 }
 
 // next returns the next row, or false once the body is exhausted.

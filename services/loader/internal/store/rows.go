@@ -25,6 +25,7 @@ type rowSource struct {
 	mappings  []*schema.Mapping // how each message's fields load
 	at        int               // index in msgs of the message being read
 	reader    rowReader
+	bodies    *bodyBuffer                   // reused by the CSV readers
 	jsonPlans map[*schema.Mapping]*jsonPlan // how NDJSON rows of each mapping are read
 	plan      *jsonPlan                     // of the message being read, if NDJSON
 	mapping   *schema.Mapping               // of the message being read
@@ -194,7 +195,10 @@ func (s *rowSource) nextMessage() bool {
 // readerFor returns the reader of m's rows, by its format.
 func (s *rowSource) readerFor(m Message) rowReader {
 	if m.Part.Format != ingest.FormatNDJSON {
-		return newRecords(m.Body, m.Part.FirstLine)
+		if s.bodies == nil {
+			s.bodies = newBodyBuffer()
+		}
+		return newRecords(m.Body, m.Part.FirstLine, s.bodies)
 	}
 	plan, ok := s.jsonPlans[s.mapping]
 	if !ok {
