@@ -18,8 +18,9 @@ type gauge struct {
 	unit  func(float64) string
 }
 
-// The tolerances. RSS: Go's heap may reach twice the live heap before a GC
-// (GOGC=100) and freed pages go back to the kernel lazily, so one burst
+// The tolerances. RSS: Go's heap may reach five times the live heap before
+// a GC (the services' GOGC=400, capped by their 48 MiB soft memory limit)
+// and freed pages go back to the kernel lazily, so one burst
 // (a backlog drained after an outage, a loader's full batch) can lift the
 // plateau once; the median of a tenth of the samples smooths the GC saw,
 // and 25% + 16 MiB leaves room for one such plateau while a leak of a
