@@ -113,9 +113,10 @@ func (w *Watcher) claim(src, name string) (item, error) {
 // name it landed under), in its claim directory and then in its slots,
 // until fn returns false. Slots left empty are removed.
 func (w *Watcher) eachClaim(id string, fn func(path, name string, e fs.DirEntry) bool) {
+	dir := datadir.ClaimDir(id)
 	var slots []string
-	more := w.each(datadir.ClaimDir(id), func(e fs.DirEntry) bool {
-		p := path.Join(datadir.ClaimDir(id), e.Name())
+	more := w.each(dir, func(e fs.DirEntry) bool {
+		p := path.Join(dir, e.Name())
 		switch {
 		case e.IsDir() && datadir.IsClaimSlot(e.Name()):
 			slots = append(slots, p)
