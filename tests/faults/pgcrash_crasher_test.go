@@ -65,6 +65,20 @@ type crasher struct {
 	maxRecovery  time.Duration
 }
 
+// extraFlushCrashes bounds the crashes aimed at COMMIT in flight again
+// when none of the planned ones hit it.
+const extraFlushCrashes = 6
+
+// hit reports whether a crash aimed at a has been seen to hit it so far.
+func (cr *crasher) hit(a aim) bool {
+	for _, r := range cr.rounds {
+		if r.aim == a && r.hit {
+			return true
+		}
+	}
+	return false
+}
+
 func (cr *crasher) round(ctx context.Context, n int, a aim) error {
 	conn, err := pgx.Connect(ctx, cr.c.DBURL)
 	if err != nil {

@@ -130,6 +130,19 @@ func TestPostgresCrashRecovery(t *testing.T) {
 		}
 		check()
 	}
+	// A COMMIT's flush lasts a millisecond or two, and a crash aimed at it
+	// lands just after about half the time (3 of 3 did in one CI run, and
+	// the check below failed): aim at it again, a bounded number of times,
+	// until one is seen inside. A hit is mostly a reply lost after the
+	// flush, which only the tally after settling tells, so the extra
+	// crashes usually all run; their outcome is verified like the others.
+	for n := p.rounds + 1; n <= p.rounds+extraFlushCrashes && !cr.hit(aimFlush); n++ {
+		sleep(ctx, time.Duration(300+rng.IntN(1200))*time.Millisecond)
+		if err := cr.round(ctx, n, aimFlush); err != nil {
+			t.Fatalf("crash %d (%s): %v", n, aimFlush, err)
+		}
+		check()
+	}
 	for f.o.Rows() < p.rows {
 		sleep(ctx, 200*time.Millisecond)
 		check()
@@ -158,7 +171,7 @@ func TestPostgresCrashRecovery(t *testing.T) {
 		"COMMIT durable with reply pending %d/%d [%d batch COMMITs, %d messages, %d other statements] (hit/aimed) recovery=%s..%s "+
 		"rows=%d contents=%d files=%d (copies %d, bad-header %d) loaders=%d ledger-skips=%d lost=%d duplicated=%d extra=%d "+
 		"run=%s (crashes %s, drain %s)",
-		p.seed, p.rounds, hits[aimCopy], aimed[aimCopy], cr.copyCutsLogged(), hits[aimFlush], aimed[aimFlush], cr.flushAborted, settledFlush,
+		p.seed, len(cr.rounds), hits[aimCopy], aimed[aimCopy], cr.copyCutsLogged(), hits[aimFlush], aimed[aimFlush], cr.flushAborted, settledFlush,
 		hits[aimReply], aimed[aimReply], cr.batchCommits, len(cr.unacked), cr.otherCommits,
 		cr.minRecovery.Round(time.Millisecond), cr.maxRecovery.Round(time.Millisecond),
 		f.o.rows, len(f.o.contents), len(f.o.good)+len(f.o.bad), f.o.dups, len(f.o.bad), p.loaders, c.SkippedByLedger(),
