@@ -161,6 +161,9 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	if err != nil {
 		return run, err
 	}
+	// Profiles start before the files land: a backlog is mostly drained
+	// while the bench is still landing it.
+	profiles := b.profile(ctx, c, dir)
 	var start time.Time
 	var want int64
 	switch {
@@ -185,7 +188,6 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 		c.generator = gen
 		defer func() { run.Services = append(run.Services, gen.stat()) }()
 	}
-	profiles := b.profile(ctx, c, dir)
 	if err := b.waitLoaded(ctx, pool, c, want); err != nil {
 		return run, err
 	}
