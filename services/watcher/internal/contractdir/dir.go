@@ -33,9 +33,11 @@ type Observer interface {
 // write-and-rename, a Kubernetes ConfigMap's symlink swap, a directory
 // mounted over) with no event to miss and no queue to overflow, at the
 // cost of a delay of one interval. Match also looks at the directory's
-// modification time, one stat: a declaration added (or renamed into place)
-// is in force for the very next file, so a file landed right after its
-// contract's declaration is never routed to a catch-all pattern.
+// modification time, one stat, unless it was looked at after the file was
+// found: a declaration added (or renamed into place) is in force for every
+// file landed after it, so a file landed right after its contract's
+// declaration is never routed to a catch-all pattern, and a backlog costs
+// a stat per burst of files rather than one per file.
 type Dir struct {
 	path     string
 	interval time.Duration
@@ -45,17 +47,21 @@ type Dir struct {
 	// current is replaced whole, never changed: a file is routed by the
 	// one Set it read, so a reload cannot race its processing.
 	current atomic.Pointer[contracts.Set]
-	stamp   atomic.Int64 // the directory's mtime (ns) when current was read
+	// looked is when (monotonic, since epoch) the directory was last
+	// looked at, raised only once current is as new as that look.
+	looked atomic.Int64
+	epoch  time.Time
 
-	mu      sync.Mutex // serializes reloads
+	mu      sync.Mutex // serializes reloads and looks
+	stamp   int64      // the directory's mtime (ns) when current was read
 	failing bool       // the last reload could not read the directory
 }
 
 // Open loads the contracts of path, logging each refused declaration. Only
 // a directory that cannot be read is an error.
 func Open(path string, interval time.Duration, log *slog.Logger, obs Observer) (*Dir, error) {
-	d := &Dir{path: path, interval: interval, log: log, obs: obs}
-	d.stamp.Store(d.modified())
+	d := &Dir{path: path, interval: interval, log: log, obs: obs, epoch: time.Now()}
+	d.stamp = d.modified()
 	s, err := contracts.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("contracts dir %s (CONTRACTS_DIR): %w", path, err)
@@ -64,13 +70,37 @@ func Open(path string, interval time.Duration, log *slog.Logger, obs Observer) (
 	return d, nil
 }
 
-// Match returns the contract of a landed file named name; see
-// contracts.Set.Match.
-func (d *Dir) Match(name string) (*contracts.Declaration, error) {
-	if m := d.modified(); m != d.stamp.Load() {
-		d.reload()
+// Match returns the contract of a landed file named name, found (taken
+// from input or the claim directory) at found; see contracts.Set.Match.
+// A file is found after it landed, so a look at the directory after found
+// saw every declaration made before the file landed.
+func (d *Dir) Match(name string, found time.Time) (*contracts.Declaration, error) {
+	if d.lookedBefore(found) {
+		d.look(found)
 	}
 	return d.current.Load().Match(name)
+}
+
+// lookedBefore reports whether the directory was last looked at before t
+// (always, for a zero t).
+func (d *Dir) lookedBefore(t time.Time) bool {
+	return t.IsZero() || t.Sub(d.epoch) >= time.Duration(d.looked.Load())
+}
+
+// look reloads the declarations if the directory changed since they were
+// read, unless another look did since found. Under the reload lock: once
+// looked says a look happened, current is as new as that look.
+func (d *Dir) look(found time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.lookedBefore(found) {
+		return
+	}
+	at := time.Since(d.epoch)
+	if d.modified() != d.stamp {
+		d.load()
+	}
+	d.looked.Store(int64(at))
 }
 
 // modified is the directory's modification time, 0 when it cannot be read.
@@ -101,7 +131,13 @@ func (d *Dir) Run(ctx context.Context) error {
 func (d *Dir) reload() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.stamp.Store(d.modified()) // before reading: a change meanwhile is seen next time
+	d.load()
+}
+
+// load reads the declarations and installs them if they changed; the
+// caller holds mu.
+func (d *Dir) load() {
+	d.stamp = d.modified() // before reading: a change meanwhile is seen next time
 	s, err := contracts.Load(d.path)
 	if err != nil {
 		if !d.failing {

@@ -60,9 +60,15 @@ func open(t *testing.T, dir string) (*Dir, *syncBuffer, *loads) {
 	return d, &logs, obs
 }
 
+// matches routes a file found now.
 func matches(t *testing.T, d *Dir, name string) string {
 	t.Helper()
-	c, err := d.Match(name)
+	return matchesFound(t, d, name, time.Now())
+}
+
+func matchesFound(t *testing.T, d *Dir, name string, found time.Time) string {
+	t.Helper()
+	c, err := d.Match(name, found)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -219,5 +225,27 @@ func TestADeclarationAddedIsInForceForTheNextFile(t *testing.T) {
 	contracttest.Write(t, dir, "orders.yaml", ordersYAML)
 	if got := matches(t, d, "orders-2.csv"); got != "orders" {
 		t.Errorf("a file matched right after orders.yaml was added went to %s, want orders", got)
+	}
+}
+
+// A file found before the directory was last looked at is routed by what
+// that look saw, without another stat: it landed before anything added
+// since. A backlog thus costs a stat per burst, not one per file.
+func TestAFileFoundBeforeTheLastLookIsNotLookedAgain(t *testing.T) {
+	dir := contracttest.Dir(t, nil)
+	d, _, _ := open(t, dir) // polls every hour: only Match can notice
+	early := time.Now()
+	if got := matchesFound(t, d, "orders-1.csv", early); got != "user_activity" {
+		t.Fatalf("before: %s", got)
+	}
+	contracttest.Write(t, dir, "orders.yaml", ordersYAML)
+	if got := matchesFound(t, d, "orders-1.csv", early); got != "user_activity" {
+		t.Errorf("a file found before orders.yaml was added went to %s: the directory was looked at again", got)
+	}
+	if got := matchesFound(t, d, "orders-2.csv", time.Now()); got != "orders" {
+		t.Errorf("a file found after orders.yaml was added went to %s, want orders", got)
+	}
+	if got := matchesFound(t, d, "orders-3.csv", time.Time{}); got != "orders" {
+		t.Errorf("a file of unknown finding went to %s, want orders", got)
 	}
 }

@@ -39,7 +39,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	// The contract follows from the name the file landed under, which its
 	// claim and an adoption keep: a retry, a restart or another watcher
 	// routes it the same way. Whatever befalls the file is reported there.
-	c, err := w.contracts.Match(name)
+	c, err := w.contracts.Match(name, it.found)
 	if err != nil {
 		rej.Reason = err.Error()
 		w.reject(ctx, it, "", rej, RejectNoContract)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 )
 
 // shortReads is a file whose reads return a few bytes at a time, as a
@@ -22,7 +23,7 @@ func (shortReads) Fd() uintptr                  { return ^uintptr(0) }
 func TestAShortReadOfASmallFileIsReadOn(t *testing.T) {
 	w := newWatcher(t, &fakePublisher{})
 	body := goodCSV + strings.Repeat("b,2026-01-01 00:00:00,view,1,1.00,1,s\n", 9)
-	c, err := w.contracts.Match("events.csv")
+	c, err := w.contracts.Match("events.csv", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

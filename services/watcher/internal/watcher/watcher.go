@@ -27,7 +27,7 @@ import (
 // Contracts gives the contract of a landed file from its name; see package
 // contractdir. Each call sees one consistent set of declarations.
 type Contracts interface {
-	Match(name string) (*contracts.Declaration, error)
+	Match(name string, found time.Time) (*contracts.Declaration, error)
 }
 
 // Publisher sends files and rejection notices to JetStream; see package
@@ -115,6 +115,7 @@ type item struct {
 	path     string // relative to the data dir: claimed/<id>/NAME, or in a slot claimed/<id>/.N/NAME
 	name     string // the name it landed under, published with it; claims and adoptions keep it, and it names the contract
 	landedAt time.Time
+	found    time.Time // when it was queued (monotonic): after it landed
 }
 
 // New returns a Watcher.
@@ -279,6 +280,7 @@ func (w *Watcher) enqueue(it item) bool {
 	if w.queued[it.path] {
 		return true
 	}
+	it.found = time.Now() // not w.now: only its order against other monotonic times counts
 	select {
 	case w.queue <- it:
 		w.queued[it.path] = true
