@@ -112,6 +112,22 @@ func (d *Dataset) land(data datadir.Config) (time.Time, error) {
 	return start, datadir.SyncDir(data.Path(datadir.Input))
 }
 
+// landWaiting lands the files as an outage leaves them: in input, written
+// an hour before, so that the watcher's start-up scan takes every one at
+// once rather than waiting for the newest to settle (WATCHER_SETTLE).
+func (d *Dataset) landWaiting(data datadir.Config) error {
+	if _, err := d.land(data); err != nil {
+		return err
+	}
+	then := time.Now().Add(-time.Hour)
+	for _, n := range d.Names {
+		if err := os.Chtimes(filepath.Join(data.Path(datadir.Input), n), then, then); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // restore takes the files back from the archive once a run has loaded them.
 func (d *Dataset) restore(data datadir.Config) error {
 	if err := moveAll(data.Path(datadir.Archive), d.Dir); err != nil {

@@ -153,7 +153,11 @@ func (b *bench) execute(ctx context.Context, r *Report) error {
 			}
 		}
 		if has("backlog") {
-			if err := set(setBacklog, int64(o.BacklogFiles)*int64(o.BacklogRowsPerFile), o.BacklogRowsPerFile, ids, true, true); err != nil {
+			rows := int64(o.BacklogFiles) * int64(o.BacklogRowsPerFile)
+			if err := set(setBacklog, rows, o.BacklogRowsPerFile, ids, true, true); err != nil {
+				return err
+			}
+			if err := set(setWaiting, rows, o.BacklogRowsPerFile, ids, false, true); err != nil {
 				return err
 			}
 		}

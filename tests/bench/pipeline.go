@@ -20,6 +20,10 @@ type PipelineSpec struct {
 	Loaders int
 	Env     []string // settings for every service, on top of the bench's
 	Dataset *Dataset // files landed all at once; or
+	// Waiting lands Dataset before the services start, and the clock
+	// starts with them: a backlog left by an outage, the producer's
+	// renames not competing with the drain.
+	Waiting bool
 	Offered *Offered // a generator landing files at a steady rate
 	Variant variant  // whose watcher, loaders and nats-server
 	// Inspect, if set, looks at the loaded database before it is dropped.
@@ -147,6 +151,13 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 		}
 	}
 
+	var start time.Time
+	if spec.Waiting {
+		if err := spec.Dataset.landWaiting(data); err != nil {
+			return run, err
+		}
+		start = time.Now()
+	}
 	c, err := b.startCluster(ctx, dir, dbURL, data, spec, run.Env, &run.NATS)
 	if c != nil {
 		defer c.stop()
@@ -164,13 +175,14 @@ func (b *bench) runPipeline(ctx context.Context, spec PipelineSpec) (run Pipelin
 	// Profiles start before the files land: a backlog is mostly drained
 	// while the bench is still landing it.
 	profiles := b.profile(ctx, c, dir)
-	var start time.Time
 	var want int64
 	switch {
 	case spec.Dataset != nil:
 		run.Files, run.RowsPerFile, want, run.Bytes = spec.Dataset.Files, spec.Dataset.RowsPerFile, spec.Dataset.Rows, spec.Dataset.Bytes
-		if start, err = spec.Dataset.land(data); err != nil {
-			return run, err
+		if !spec.Waiting {
+			if start, err = spec.Dataset.land(data); err != nil {
+				return run, err
+			}
 		}
 	case spec.Offered != nil:
 		o := spec.Offered

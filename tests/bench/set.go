@@ -8,9 +8,10 @@ import (
 
 // The kinds of Set.
 const (
-	setMain    = "pipeline" // -rows in files of -rows-per-file
-	setBacklog = "backlog"  // -backlog-files small files landed at once
-	setSweep   = "sweep"    // -sweep-rows at one of -sweep-rows-per-file
+	setMain    = "pipeline"        // -rows in files of -rows-per-file
+	setBacklog = "backlog"         // -backlog-files small files landed at once
+	setWaiting = "backlog-waiting" // the same files waiting when the services start
+	setSweep   = "sweep"           // -sweep-rows at one of -sweep-rows-per-file
 )
 
 // Set is one dataset loaded by each COPY baseline and by the pipeline (by
@@ -87,12 +88,15 @@ func (b *bench) runSet(ctx context.Context, kind string, ds *Dataset, copies, pi
 			slices.Reverse(order)
 		}
 		what := "pipeline" // a sweep's sets are told apart by file size
-		if kind == setBacklog {
+		switch kind {
+		case setBacklog:
 			what = setBacklog
+		case setWaiting:
+			what = "backlog waiting"
 		}
 		for _, v := range order {
 			name := fmt.Sprintf("%s, %d loader%s%s", what, b.opts.Loaders, plural(b.opts.Loaders), v.suffix())
-			p, err := b.pipeline(ctx, PipelineSpec{Name: name, Loaders: b.opts.Loaders, Dataset: ds, Variant: v})
+			p, err := b.pipeline(ctx, PipelineSpec{Name: name, Loaders: b.opts.Loaders, Dataset: ds, Waiting: kind == setWaiting, Variant: v})
 			if err != nil {
 				return nil, err
 			}

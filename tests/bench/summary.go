@@ -46,6 +46,11 @@ func (r *Report) printSummary(out io.Writer) {
 		}
 		fmt.Fprintln(out)
 	}
+	for _, s := range r.setsOf(setWaiting) {
+		sum := s.Summary
+		fmt.Fprintf(out, "backlog of %s files of %s rows waiting when the services start, %s ids: %s files/s, from their start\n",
+			count(int64(sum.Files)), count(int64(sum.RowsPerFile)), sum.IDs, count(int64(sum.FilesPerSec)))
+	}
 	for _, s := range r.Sets {
 		if sum := s.Summary; sum.NewVsOld > 0 {
 			fmt.Fprintf(out, "working tree / %s, %s set of %s-row files, %s ids (median of %d run%s each): %.2fx (%s against %s rows/s)\n",
