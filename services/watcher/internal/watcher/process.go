@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"syscall"
 	"time"
 
@@ -26,7 +25,7 @@ const keyContract = "contract"
 // bundle being sent): whoever finishes it then dequeues it.
 func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 	name, claimed := it.name, it.path
-	log := w.log.With(logging.KeyFile, logging.SafeName(name))
+	log := fileLog{log: w.log, name: name}
 	info, err := w.lstat(claimed)
 	if err != nil {
 		w.forget(claimed)
@@ -45,7 +44,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 		w.reject(ctx, it, "", rej, RejectNoContract)
 		return false
 	}
-	log = log.With(keyContract, c.Name)
+	log.contract = c.Name
 	if reason := notRegular(info.Mode()); reason != "" {
 		rej.Reason = reason
 		w.reject(ctx, it, c.Name, rej, RejectNotRegular)
@@ -107,7 +106,7 @@ func (w *Watcher) handle(ctx context.Context, it item) (pending bool) {
 		return false
 	}
 	layout := got.layout
-	log = log.With(logging.KeyFileID, layout.FileID)
+	log.id = layout.FileID
 	file := publish.File{Name: name, Contract: c.Name, LandedAt: it.landedAt, Content: got.parts, Layout: layout}
 	sent := published{it: it, log: log, contract: c.Name, layout: layout, st: st, start: start}
 	if w.bundles != nil && bundleable(layout, maxPart) {
@@ -161,7 +160,7 @@ func bundleable(l split.Layout, maxPart int64) bool {
 // published is a file the stream has stored.
 type published struct {
 	it       item
-	log      *slog.Logger
+	log      fileLog
 	contract string
 	layout   split.Layout
 	st       fs.FileInfo // as it was read
@@ -191,7 +190,7 @@ func (w *Watcher) archive(p published) {
 // claim directory, where the settle rule applies to it from now on. It is
 // not handed back to input: a producer's rename into input could replace
 // it there.
-func (w *Watcher) changedWhileRead(log *slog.Logger, claimed string) {
+func (w *Watcher) changedWhileRead(log fileLog, claimed string) {
 	w.mark(w.unsettled, claimed, true)
 	log.Warn("file changed while it was read; will retry once it is quiet")
 }
@@ -223,10 +222,7 @@ func (w *Watcher) unacceptable(st fs.FileInfo) (class, reason string) {
 // rejected_files), then moves the file to rejected/ with NAME.reason
 // beside it. If the notice cannot be published the file stays claimed.
 func (w *Watcher) reject(ctx context.Context, it item, contract string, rej ingest.Rejection, class string) {
-	log := w.log.With(logging.KeyFile, logging.SafeName(it.name))
-	if contract != "" {
-		log = log.With(keyContract, contract)
-	}
+	log := fileLog{log: w.log, name: it.name, contract: contract}
 	if err := w.pub.PublishRejection(ctx, contract, rej); err != nil {
 		if ctx.Err() == nil {
 			log.Error("cannot publish rejection; will retry", logging.Err(err))
