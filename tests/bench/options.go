@@ -105,7 +105,7 @@ func parseOptions(args []string) (Options, error) {
 	fs.StringVar(&o.Results, "results", "results", "directory of the JSON, the chart and each run's logs")
 	fs.StringVar(&o.Database, "database", pgtest.AdminURL(), "PostgreSQL URL of a database the bench can create databases from")
 	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up on a run that has not loaded everything by then")
-	fs.DurationVar(&o.Profile, "profile", 0, "take CPU profiles this long of the watcher and a loader in each run (0: none)")
+	fs.DurationVar(&o.Profile, "profile", 0, "take CPU profiles this long of the watcher and a loader in each run, from just before its files land (0: none)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep each run's data and NATS store")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
