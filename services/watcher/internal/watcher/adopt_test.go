@@ -107,3 +107,31 @@ func TestSecondWatcherWithTheSameIDRefusesToStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Adopting a gone watcher's claims takes those in its slots too (two files
+// claimed under one name), and drops the slots it emptied in that pass.
+func TestAdoptionTakesClaimSlotsAndDropsThem(t *testing.T) {
+	pub := &fakePublisher{}
+	w := newWatcher(t, pub)
+	gone := filepath.Join(w.dirs.Dir, datadir.ClaimDir("gone"))
+	slot := filepath.Join(w.dirs.Dir, datadir.ClaimSlot("gone", 1))
+	if err := os.MkdirAll(slot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{gone, slot} {
+		if err := os.WriteFile(filepath.Join(dir, "x.csv"), []byte(goodCSV), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.adopt("gone")
+	if exists(slot) {
+		t.Errorf("the gone watcher's emptied slot is still there: %v", entries(slot))
+	}
+	if left := entries(gone); len(left) != 0 {
+		t.Errorf("left with the gone watcher: %v", left)
+	}
+	ours := filepath.Join(w.dirs.Dir, w.claimDir())
+	if !exists(filepath.Join(ours, "x.csv")) || !exists(filepath.Join(w.dirs.Dir, datadir.ClaimSlot(w.cfg.ID, 1), "x.csv")) {
+		t.Errorf("both x.csv not adopted: ours holds %v", entries(ours))
+	}
+}

@@ -111,7 +111,8 @@ func (w *Watcher) claim(src, name string) (item, error) {
 
 // eachClaim calls fn with each file claimed by watcher id (its path, the
 // name it landed under), in its claim directory and then in its slots,
-// until fn returns false. Slots left empty are removed.
+// until fn returns false. A slot read whole is removed if it is empty by
+// then (fn may have moved its files away): rmdir refuses any other.
 func (w *Watcher) eachClaim(id string, fn func(path, name string, e fs.DirEntry) bool) {
 	dir := datadir.ClaimDir(id)
 	var slots []string
@@ -130,13 +131,11 @@ func (w *Watcher) eachClaim(id string, fn func(path, name string, e fs.DirEntry)
 		if !more {
 			return
 		}
-		empty := true
 		more = w.each(slot, func(e fs.DirEntry) bool {
-			empty = false
 			return fn(path.Join(slot, e.Name()), e.Name(), e)
 		})
-		if empty {
-			_ = w.root.Remove(slot) // refused if a file arrived meanwhile
+		if more {
+			_ = w.root.Remove(slot) // refused unless empty
 		}
 	}
 }
@@ -186,7 +185,6 @@ func (w *Watcher) adopt(id string) {
 		w.enqueue(it) // if the queue is full, it waits in our claims
 		return true
 	})
-	w.eachClaim(id, func(string, string, fs.DirEntry) bool { return true }) // drops the slots just emptied
 }
 
 // listChunk is how many entries each reads at a time: a directory of a
